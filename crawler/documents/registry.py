@@ -1,0 +1,111 @@
+"""Choosing the reader for a file: by content first, then name, then Content-Type."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from crawler.documents.base import Document, EmptyDocument, UnsupportedFormat
+from crawler.documents.encoding import looks_binary
+from crawler.documents.html import read_html
+from crawler.documents.text import read_text
+
+Reader = Callable[[bytes, str | None], Document]
+
+READERS: dict[str, Reader] = {
+    "html": read_html,
+    "txt": read_text,
+}
+
+_EXTENSIONS = {
+    ".html": "html", ".htm": "html", ".shtml": "html", ".xhtml": "html",
+    ".txt": "txt", ".text": "txt",
+    ".pdf": "pdf", ".doc": "doc", ".docx": "docx", ".wps": "wps", ".xls": "xls",
+    ".xlsx": "xlsx", ".ofd": "ofd", ".zip": "zip", ".et": "xls",
+}
+_CONTENT_TYPES = {
+    "text/html": "html", "application/xhtml+xml": "html", "text/plain": "txt",
+    "application/pdf": "pdf", "application/msword": "doc",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    "application/vnd.ms-excel": "xls",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+    "application/zip": "zip", "application/ofd": "ofd",
+}
+
+
+def _sniff(data: bytes) -> str | None:
+    head = data[:2048].lstrip()
+    if data.startswith(b"%PDF-"):
+        return "pdf"
+    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "ole"  # DOC, XLS or WPS: the reader for the name decides
+    if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
+        return "zip"  # DOCX, XLSX, OFD or a plain bundle
+    lowered = head[:512].lower()
+    if lowered.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<body" in lowered \
+            or b"<div" in lowered or b"<table" in lowered or b"<head" in lowered:
+        return "html"
+    return None
+
+
+def detect_format(data: bytes, filename: str | None = None,
+                  content_type: str | None = None) -> str:
+    """Return the format name for a file.
+
+    Content wins where it is conclusive; a ZIP or OLE container is refined by the name
+    (a ``.docx`` is a ZIP). Text without markup is ``txt``.
+
+    >>> detect_format(b"%PDF-1.7 ...", "notice.doc")
+    'pdf'
+    >>> detect_format("<p>附件</p>".encode(), None, "application/octet-stream")
+    'html'
+    """
+    ext = os.path.splitext(filename or "")[1].lower()
+    by_name = _EXTENSIONS.get(ext)
+    ctype = (content_type or "").split(";")[0].strip().lower()
+    by_type = _CONTENT_TYPES.get(ctype)
+    sniffed = _sniff(data)
+    if sniffed == "zip":
+        return by_name if by_name in {"docx", "xlsx", "ofd", "zip"} else (
+            by_type if by_type in {"docx", "xlsx", "ofd"} else "zip")
+    if sniffed == "ole":
+        return by_name if by_name in {"doc", "xls", "wps"} else (
+            by_type if by_type in {"doc", "xls"} else "doc")
+    if sniffed:
+        return sniffed
+    if by_name in {"html", "txt"} or by_type in {"html", "txt"}:
+        return by_name if by_name in {"html", "txt"} else by_type  # type: ignore[return-value]
+    if not looks_binary(data):
+        return "txt"
+    return by_name or by_type or "unknown"
+
+
+def _charset_of(content_type: str | None) -> str | None:
+    for part in (content_type or "").split(";")[1:]:
+        key, _, value = part.partition("=")
+        if key.strip().lower() == "charset":
+            return value.strip()
+    return None
+
+
+def read_document(data: bytes, filename: str | None = None,
+                  content_type: str | None = None) -> Document:
+    """Read any supported file into a :class:`Document`.
+
+    Args:
+        data: the file's bytes.
+        filename: its name or URL path, used to refine the format.
+        content_type: the HTTP Content-Type, used last (servers often get it wrong).
+
+    Raises:
+        EmptyDocument: no bytes.
+        UnsupportedFormat: no reader for the format (the caller keeps the bytes).
+        UnreadableDocument: the reader found the bytes corrupt.
+    """
+    if not data.strip():
+        raise EmptyDocument("the file is empty")
+    fmt = detect_format(data, filename, content_type)
+    reader = READERS.get(fmt)
+    if reader is None:
+        raise UnsupportedFormat(f"no reader for format {fmt!r}")
+    return reader(data, _charset_of(content_type))

@@ -1,0 +1,59 @@
+"""``policywatch import``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from policywatch.cli import AppContext, echo_json, main_errors, pass_app
+from policywatch.importer import ImportFailed, import_file
+from store.identity import canonical_url
+from store.runs import finish_run, start_run
+
+
+def _check_url(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        canonical_url(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
+
+
+@click.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--url", callback=_check_url, metavar="URL",
+              help="The page this file is a saved copy of (only with a single PATH).")
+@pass_app
+@main_errors
+def import_command(app: AppContext, paths: tuple[Path, ...], url: str | None) -> None:
+    """Add saved files (HTML, TXT) to the store as notices.
+
+    Prints one JSON line per file: path, notice_id, version_id and status (new,
+    new_version or unchanged). A file that cannot be read is reported on stderr and the
+    others are still imported; the exit status is then 1.
+
+    Example:
+
+        policywatch import saved/notice.html --url https://www.miit.gov.cn/zwgk/zcwj/wjfb/tz/art/2022/art_x.html
+    """
+    if url and len(paths) > 1:
+        raise click.UsageError("--url gives one file one identity: pass a single PATH")
+    store = app.store()
+    run_id = start_run(store.db, "import", {"paths": [str(p) for p in paths], "url": url})
+    counts = {"new": 0, "new_version": 0, "unchanged": 0, "failed": 0}
+    for path in paths:
+        try:
+            result = import_file(store, path, url=url, run_id=run_id)
+        except ImportFailed as exc:
+            counts["failed"] += 1
+            click.echo(f"Error: {exc}", err=True)
+            continue
+        counts[result.status] += 1
+        echo_json(result.as_dict())
+    finish_run(store.db, run_id, "failed" if counts["failed"] else "ok", counts)
+    if counts["failed"]:
+        sys.exit(1)

@@ -1,0 +1,9 @@
+"""Failures of the app layer; the CLI prints each as one line, never a traceback."""
+
+
+class PolicywatchError(Exception):
+    """Base class for app-level failures."""
+
+
+class NotBuiltYet(PolicywatchError):
+    """A command whose stage has not been built: it says so rather than pretend."""
