@@ -107,3 +107,26 @@ def m001_initial(db: Database) -> None:
         foreign_keys=[("version_id", "versions", "id"), ("notice_id", "notices", "id")],
     )
     db["attachments"].create_index(["version_id", "url"], unique=True)
+
+
+@migrations()
+def m002_crawl_state(db: Database) -> None:
+    """HTTP validators for conditional re-fetching, and source-health events."""
+    db["notices"].add_column("http_etag", str)
+    db["notices"].add_column("http_last_modified", str)
+    db["notices"].add_column("last_checked_at", str)
+    db["health_events"].create(
+        {
+            "id": int,
+            "run_id": int,
+            "source_id": str,
+            "kind": str,  # blocked | challenge | captcha | layout_changed | http_error | ...
+            "url": str,
+            "http_status": int,
+            "detail": str,
+            "created_at": str,
+        },
+        pk="id",
+        foreign_keys=[("run_id", "runs", "id"), ("source_id", "sources", "id")],
+    )
+    db["health_events"].create_index(["source_id", "created_at"])
