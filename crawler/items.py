@@ -22,13 +22,13 @@ class NoticeItem:
     index_number: str | None = None
     written_date: str | None = None
     published_date: str | None = None
-    body_html: str | None = None
-    body_text: str | None = None
+    body_html: str | None = field(default=None, repr=False)
+    body_text: str | None = field(default=None, repr=False)
     attachments: list[dict[str, str]] = field(default_factory=list)
     language: str = "zh"
     list_url: str | None = None
     raw_metadata: dict[str, Any] = field(default_factory=dict)
-    raw: bytes = b""
+    raw: bytes = field(default=b"", repr=False)
     content_type: str | None = None
     encoding: str | None = None
     fetched_from: str | None = None
@@ -45,7 +45,7 @@ class AttachmentItem:
     source: str
     parent_url: str
     name: str
-    raw: bytes
+    raw: bytes = field(repr=False)
     content_type: str | None = None
     fetched_from: str | None = None
     position: int = 0

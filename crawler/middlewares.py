@@ -1,0 +1,173 @@
+"""Downloader middlewares: replay rewriting, incremental fetching, source health."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+
+from crawler.storage import record_health, store_for
+from store.identity import canonical_url
+from store.timeutil import utc_now
+
+REAL_URL = "policywatch_real_url"
+KIND = "policywatch_kind"  # list | detail | attachment
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+class ReplayRewriteMiddleware:
+    """Send every request to a local replay of the watched sites, keeping real URLs.
+
+    ``https://www.miit.gov.cn/a/b.html?x=1`` is fetched as
+    ``<replay>/www.miit.gov.cn/a/b.html?x=1``; the response gets the real URL back so
+    spiders, identities and stored URLs are the real ones, while each version records
+    the replay address in ``fetched_from``.
+    """
+
+    def __init__(self, base: str | None) -> None:
+        self.base = base.rstrip("/") if base else None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ReplayRewriteMiddleware:
+        return cls(crawler.settings.get("POLICYWATCH_REPLAY_BASE"))
+
+    def replay_url(self, url: str) -> str:
+        parts = urlsplit(url)
+        query = f"?{parts.query}" if parts.query else ""
+        return f"{self.base}/{parts.hostname}{parts.path or '/'}{query}"
+
+    def process_request(self, request: Request, spider: Any) -> None:
+        if not self.base:
+            return None
+        real = request.meta.get(REAL_URL)
+        if real is None:
+            if urlsplit(request.url).hostname in LOCAL_HOSTS:
+                return None
+            real = request.url
+            request.meta[REAL_URL] = real
+        # Rewrite in place (not a new Request) so the request is not rescheduled through
+        # the dupefilter and robots.txt under a different host.
+        request._set_url(self.replay_url(real))
+        return None
+
+    def process_response(self, request: Request, response: Response, spider: Any) -> Response:
+        real = request.meta.get(REAL_URL)
+        if not self.base or not real:
+            return response
+        request.meta["policywatch_fetched_from"] = response.url
+        return response.replace(url=real)
+
+
+class IncrementalMiddleware:
+    """Skip what the store already has, or ask only for changes.
+
+    Known detail pages and attachments are fetched conditionally (``If-None-Match``,
+    ``If-Modified-Since``) when the store kept the server's validators, and skipped
+    otherwise (unless ``POLICYWATCH_REFRESH_KNOWN``). List pages are always fetched: they
+    are where new notices appear.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.refresh = crawler.settings.getbool("POLICYWATCH_REFRESH_KNOWN")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> IncrementalMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Request, spider: Any) -> None:
+        kind = request.meta.get(KIND)
+        if kind not in {"detail", "attachment"} or "If-None-Match" in request.headers:
+            return None
+        url = request.meta.get(REAL_URL, request.url)
+        row = store_for(self.crawler).db.execute(
+            "select http_etag, http_last_modified from notices where identity = ?",
+            [canonical_url(url)],
+        ).fetchone()
+        if row is None:
+            return None
+        etag, last_modified = row
+        stats = self.crawler.stats
+        if etag or last_modified:
+            if etag:
+                request.headers["If-None-Match"] = etag
+            if last_modified:
+                request.headers["If-Modified-Since"] = last_modified
+            stats.inc_value("policywatch/requests/conditional")
+            return None
+        if self.refresh:
+            return None
+        stats.inc_value("policywatch/requests/skipped_known")
+        raise IgnoreRequest(f"already stored: {url}")
+
+    def process_response(self, request: Request, response: Response, spider: Any) -> Response:
+        if response.status != 304:
+            return response
+        url = request.meta.get(REAL_URL, request.url)
+        store = store_for(self.crawler)
+        store.db.execute(
+            "update notices set last_checked_at = ? where identity = ?",
+            [utc_now(), canonical_url(url)],
+        )
+        store.db.conn.commit()
+        self.crawler.stats.inc_value("policywatch/requests/not_modified")
+        raise IgnoreRequest(f"not modified: {url}")
+
+
+# Markers of anti-bot pages that answer 200: a captcha or a slider instead of the notice.
+_CAPTCHA = re.compile(
+    rb"(<title>[^<]*(\xe5\xae\x89\xe5\x85\xa8\xe9\xaa\x8c\xe8\xaf\x81|captcha)[^<]*</title>"
+    rb"|id=[\"']?captcha|\xe8\xaf\xb7\xe8\xbe\x93\xe5\x85\xa5\xe9\xaa\x8c\xe8\xaf\x81\xe7\xa0\x81"
+    rb"|nc_1_wrapper|slider-captcha)",
+    re.IGNORECASE,
+)
+_JS_CHALLENGE = re.compile(rb"document\.cookie\s*=|window\.location\.reload|__jsl_clearance",
+                           re.IGNORECASE)
+
+
+def classify_block(status: int, body: bytes) -> tuple[str, str] | None:
+    """Return ``(kind, detail)`` when a response is a block page, else None.
+
+    >>> classify_block(521, b"<script>document.cookie='__jsl_clearance=1'</script>")[0]
+    'challenge'
+    >>> classify_block(200, "<title>安全验证</title>".encode()) [0]
+    'captcha'
+    >>> classify_block(200, b"<html>ok</html>") is None
+    True
+    """
+    head = body[:20000]
+    if status in (412, 521):
+        kind = "challenge" if _JS_CHALLENGE.search(head) or status == 521 else "blocked"
+        return kind, f"HTTP {status}: JavaScript cookie challenge, retry needs a browser"
+    if status == 403:
+        return "blocked", "HTTP 403 Forbidden"
+    if status == 200 and _CAPTCHA.search(head):
+        return "captcha", "captcha page served instead of content"
+    return None
+
+
+class HealthMiddleware:
+    """Turn block pages, challenges and captchas into health events, never into content."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> HealthMiddleware:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response, spider: Any) -> Response:
+        if "robots.txt" in request.url:
+            return response
+        verdict = classify_block(response.status, response.body)
+        if verdict is None:
+            return response
+        kind, detail = verdict
+        url = request.meta.get(REAL_URL, request.url)
+        record_health(self.crawler, spider, kind, url, detail, response.status)
+        raise IgnoreRequest(f"{kind}: {url}")

@@ -1,0 +1,234 @@
+"""The replay HTTP server: ``http://127.0.0.1:PORT/<host>/<path>`` serves ``<host><path>``.
+
+Files come from layers of folders (``site/`` first, then named overlays such as
+``update-2026``), later layers overriding earlier ones, so a test or the demo can move the
+"sites" forward in time and see new versions appear. Dynamic endpoints (JSON listing APIs)
+are Python functions in :mod:`crawler.replay.endpoints` that read listing files from the
+same layers. Faults (403, JS challenges, captchas, empty lists, truncated or huge bodies)
+are injected per path prefix for tests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import mimetypes
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+REPLAY_ROOT = Path(__file__).parent
+DEFAULT_LAYERS = ("site",)
+FAULT_KINDS = {"403", "412", "521", "captcha", "empty_list", "truncated", "huge", "slow",
+               "garbage", "wrong_type", "500"}
+
+
+@dataclass
+class ReplayResponse:
+    """What the replay answers: status, headers and body."""
+
+    status: int
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class ReplaySite:
+    """The content of the replay: layered folders plus dynamic endpoints."""
+
+    def __init__(self, layers: tuple[str, ...] | list[str] = DEFAULT_LAYERS,
+                 faults: dict[str, str] | None = None) -> None:
+        self.layers = [REPLAY_ROOT / name if not Path(name).is_absolute() else Path(name)
+                       for name in layers]
+        for layer in self.layers:
+            if not layer.is_dir():
+                raise FileNotFoundError(f"replay layer {layer} does not exist")
+        self.faults = dict(faults or {})
+        self.hits: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def set_layers(self, layers: list[str]) -> None:
+        """Switch the replay to another point in time (e.g. add ``update-2026``)."""
+        self.layers = [REPLAY_ROOT / name for name in layers]
+
+    def find_file(self, host: str, path: str) -> Path | None:
+        """Return the file for ``host`` + ``path`` from the last layer that has it."""
+        relative = Path(host) / unquote(path).lstrip("/")
+        if ".." in relative.parts:
+            return None
+        for layer in reversed(self.layers):
+            candidate = layer / relative
+            if candidate.is_dir():
+                candidate = candidate / "index.html"
+            if candidate.is_file():
+                return candidate
+        return None
+
+    def read_json_layers(self, host: str, name: str) -> list[Any]:
+        """Concatenate a JSON list file (e.g. a listing) across layers; later rows win by url."""
+        merged: dict[str, Any] = {}
+        for layer in self.layers:
+            path = layer / host / name
+            if path.is_file():
+                for row in json.loads(path.read_text(encoding="utf-8")):
+                    merged[row.get("url") or json.dumps(row, sort_keys=True)] = row
+        return list(merged.values())
+
+    def fault_for(self, host: str, path: str) -> str | None:
+        target = f"{host}{path}"
+        for prefix, kind in self.faults.items():
+            if target.startswith(prefix):
+                return kind
+        return None
+
+    def handle(self, host: str, path: str, query: dict[str, list[str]],
+               headers: dict[str, str]) -> ReplayResponse:
+        """Answer one request for ``host`` + ``path``."""
+        from crawler.replay.endpoints import ENDPOINTS
+
+        with self._lock:
+            key = f"{host}{path}"
+            self.hits[key] = self.hits.get(key, 0) + 1
+        fault = self.fault_for(host, path)
+        if fault and fault != "empty_list":
+            faulty = _fault_response(fault)
+            if faulty is not None:
+                return faulty
+        if path == "/robots.txt" and self.find_file(host, path) is None:
+            return ReplayResponse(200, b"User-agent: *\nDisallow: /private/\n",
+                                  {"Content-Type": "text/plain"})
+        endpoint = ENDPOINTS.get((host, path))
+        if endpoint is not None:
+            response = endpoint(self, query, empty=fault == "empty_list")
+        else:
+            file = self.find_file(host, path)
+            if file is None:
+                return ReplayResponse(404, b"<html><body>404 Not Found</body></html>",
+                                      {"Content-Type": "text/html"})
+            response = ReplayResponse(200, file.read_bytes(),
+                                      {"Content-Type": _content_type(file)})
+            if fault == "empty_list":
+                response.body = b"<html><body><div class='list'></div></body></html>"
+        etag = '"' + hashlib.sha1(response.body).hexdigest()[:16] + '"'
+        response.headers.setdefault("ETag", etag)
+        if response.status == 200 and headers.get("if-none-match") == etag:
+            return ReplayResponse(304, b"", {"ETag": etag})
+        return response
+
+
+def _content_type(file: Path) -> str:
+    sidecar = file.with_name(file.name + ".headers.json")
+    if sidecar.is_file():
+        return json.loads(sidecar.read_text())["Content-Type"]
+    guessed = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+    if file.suffix in {".htm", ".html", ".shtml"}:
+        return "text/html; charset=utf-8" if b"charset=gb" not in file.read_bytes()[:2048] \
+            .lower() else "text/html"
+    return guessed
+
+
+def _fault_response(kind: str) -> ReplayResponse | None:
+    if kind in {"403", "500"}:
+        return ReplayResponse(int(kind), b"<html><body>Forbidden</body></html>",
+                              {"Content-Type": "text/html"})
+    if kind in {"412", "521"}:
+        body = (b"<html><script>document.cookie='__jsl_clearance=1599;max-age=3600;path=/';"
+                b"window.location.reload();</script></html>")
+        return ReplayResponse(int(kind), body, {"Content-Type": "text/html"})
+    if kind == "captcha":
+        body = "<html><head><title>安全验证</title></head><body>请输入验证码<div id='captcha'>" \
+               "</div></body></html>".encode()
+        return ReplayResponse(200, body, {"Content-Type": "text/html; charset=utf-8"})
+    if kind == "garbage":
+        return ReplayResponse(200, b"\x00\x9f<<<>>\xff\xfe</div></table><p", {
+            "Content-Type": "text/html"})
+    if kind == "slow":
+        time.sleep(2)
+        return None
+    return None
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server_version = "policywatch-replay/1"
+    site: ReplaySite
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
+        return  # keep test and demo output clean
+
+    def do_GET(self) -> None:  # noqa: N802 - stdlib name
+        parts = urlsplit(self.path)
+        segments = parts.path.lstrip("/").split("/", 1)
+        host = segments[0]
+        path = "/" + (segments[1] if len(segments) > 1 else "")
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        fault = self.site.fault_for(host, path)
+        response = self.site.handle(host, path, parse_qs(parts.query), headers)
+        self.send_response(response.status)
+        for key, value in response.headers.items():
+            if fault == "wrong_type" and key == "Content-Type":
+                value = "application/octet-stream"
+            self.send_header(key, value)
+        if fault == "huge":
+            self._send_huge()
+            return
+        if fault == "truncated":
+            # Announce the full length and send half: the client sees a cut connection.
+            self.send_header("Content-Length", str(len(response.body)))
+            self.end_headers()
+            self.wfile.write(response.body[: len(response.body) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        self.wfile.write(response.body)
+
+    def _send_huge(self) -> None:
+        size = 200 * 1024 * 1024
+        self.send_header("Content-Length", str(size))
+        self.end_headers()
+        chunk = b"<p>" + b"x" * 65533
+        try:
+            for _ in range(size // len(chunk)):
+                self.wfile.write(chunk)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up at its size cap, as it should
+
+
+class ReplayServer:
+    """Serve a :class:`ReplaySite` on 127.0.0.1 in a background thread.
+
+    >>> with ReplayServer() as replay:  # doctest: +SKIP
+    ...     replay.base_url
+    'http://127.0.0.1:43121'
+    """
+
+    def __init__(self, layers: tuple[str, ...] | list[str] = DEFAULT_LAYERS,
+                 faults: dict[str, str] | None = None, port: int = 0) -> None:
+        self.site = ReplaySite(layers, faults)
+        handler = type("Handler", (_Handler,), {"site": self.site})
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> ReplayServer:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def __enter__(self) -> ReplayServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

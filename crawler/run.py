@@ -1,0 +1,141 @@
+"""Running spiders: in this process (``policywatch crawl``) or in a child process.
+
+Twisted's reactor starts once per process, so a caller that crawls more than once (the
+demo crawls, moves the replay forward in time, and crawls again) uses
+:func:`run_crawl_subprocess`, which runs ``python -m crawler.run`` with the same options.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+from scrapy.spiderloader import SpiderLoader
+
+from store import open_store
+from store.runs import recent_runs
+
+
+class UnknownSource(ValueError):
+    """A source name that no spider has."""
+
+
+def crawler_settings(db_path: str | Path, *, replay_base: str | None = None,
+                     progress: bool = False, log_level: str = "WARNING",
+                     fast: bool = False, overrides: dict[str, Any] | None = None) -> Settings:
+    """Build Scrapy settings for a policywatch crawl.
+
+    Args:
+        db_path: the store to write.
+        replay_base: serve every watched host from this local replay instead.
+        progress: print one line per stored notice.
+        log_level: Scrapy's log level.
+        fast: drop the politeness delays (only for a local replay).
+        overrides: any other Scrapy settings.
+    """
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    settings.set("POLICYWATCH_DB", str(db_path), priority="cmdline")
+    settings.set("LOG_LEVEL", log_level, priority="cmdline")
+    settings.set("LOG_INSTALL_ROOT_HANDLER", log_level != "WARNING", priority="cmdline")
+    settings.set("POLICYWATCH_PROGRESS", progress, priority="cmdline")
+    if replay_base:
+        settings.set("POLICYWATCH_REPLAY_BASE", replay_base, priority="cmdline")
+    if fast:
+        for key, value in {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False,
+                           "RANDOMIZE_DOWNLOAD_DELAY": False,
+                           "CONCURRENT_REQUESTS_PER_DOMAIN": 8}.items():
+            settings.set(key, value, priority="cmdline")
+    for key, value in (overrides or {}).items():
+        settings.set(key, value, priority="cmdline")
+    return settings
+
+
+def available_sources(settings: Settings | None = None) -> list[str]:
+    """Names of every spider, sorted."""
+    loader = SpiderLoader.from_settings(settings or crawler_settings(":memory:"))
+    return sorted(loader.list())
+
+
+def run_crawl(db_path: str | Path, sources: list[str] | None = None, *,
+              replay_base: str | None = None, jobdir: str | Path | None = None,
+              progress: bool = False, log_level: str = "WARNING",
+              max_pages: int | None = None, refresh: bool = False) -> list[dict[str, Any]]:
+    """Crawl sources in this process and return their runs-log rows.
+
+    Raises:
+        UnknownSource: a name in ``sources`` has no spider.
+    """
+    settings = crawler_settings(db_path, replay_base=replay_base, progress=progress,
+                                log_level=log_level, fast=bool(replay_base),
+                                overrides={"POLICYWATCH_REFRESH_KNOWN": refresh})
+    names = available_sources(settings)
+    chosen = sources or names
+    unknown = [name for name in chosen if name not in names]
+    if unknown:
+        raise UnknownSource(f"unknown source(s): {', '.join(unknown)}; "
+                            f"known: {', '.join(names)}")
+    with open_store(db_path) as store:  # migrate once, before spiders open connections
+        before = max((row["id"] for row in recent_runs(store.db, 1)), default=0)
+    loader = SpiderLoader.from_settings(settings)
+    process = CrawlerProcess(settings)
+    for name in chosen:
+        spider_cls = loader.load(name)
+        if jobdir:
+            # One JOBDIR per spider: Scrapy's resume state is per crawl. custom_settings on
+            # a subclass is how Scrapy takes per-spider settings in one process.
+            custom = {**(spider_cls.custom_settings or {}), "JOBDIR": str(Path(jobdir) / name)}
+            spider_cls = type(spider_cls.__name__, (spider_cls,), {"custom_settings": custom})
+        kwargs = {"max_pages": max_pages} if max_pages else {}
+        process.crawl(spider_cls, **kwargs)
+    process.start()
+    with open_store(db_path) as store:
+        return [row for row in reversed(recent_runs(store.db, 100)) if row["id"] > before]
+
+
+def run_crawl_subprocess(db_path: str | Path, sources: list[str] | None = None, *,
+                         replay_base: str | None = None, progress: bool = False,
+                         jobdir: str | Path | None = None,
+                         max_pages: int | None = None) -> list[dict[str, Any]]:
+    """Same as :func:`run_crawl`, in a child process (for callers that crawl repeatedly)."""
+    command = [sys.executable, "-m", "crawler.run", "--db", str(db_path)]
+    if replay_base:
+        command += ["--replay", replay_base]
+    if progress:
+        command.append("--progress")
+    if jobdir:
+        command += ["--jobdir", str(jobdir)]
+    if max_pages:
+        command += ["--max-pages", str(max_pages)]
+    command += list(sources or [])
+    done = subprocess.run(command, stdout=subprocess.PIPE, text=True, env=os.environ.copy(),
+                          check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"crawl failed (exit {done.returncode})")
+    return json.loads(done.stdout)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m crawler.run``: crawl and print the runs as JSON on stdout."""
+    parser = argparse.ArgumentParser(prog="python -m crawler.run")
+    parser.add_argument("sources", nargs="*")
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--replay")
+    parser.add_argument("--jobdir")
+    parser.add_argument("--max-pages", type=int)
+    parser.add_argument("--progress", action="store_true")
+    args = parser.parse_args(argv)
+    runs = run_crawl(args.db, args.sources, replay_base=args.replay, jobdir=args.jobdir,
+                     progress=args.progress, max_pages=args.max_pages)
+    print(json.dumps(runs, ensure_ascii=False, default=str))
+
+
+if __name__ == "__main__":
+    main()

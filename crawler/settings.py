@@ -1,0 +1,65 @@
+"""Scrapy settings for policywatch's crawler.
+
+Polite by default: robots.txt obeyed, one request per second per domain with
+AutoThrottle on top, a User-Agent that says who we are and where to complain.
+"""
+
+BOT_NAME = "policywatch"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+USER_AGENT = (
+    "policywatch/0.1 (+https://github.com/policywatch/policywatch; "
+    "policy research monitor; contact: see project page)"
+)
+ROBOTSTXT_OBEY = True
+DOWNLOAD_DELAY = 1.0
+RANDOMIZE_DOWNLOAD_DELAY = True
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 60
+RETRY_TIMES = 2
+# Government servers answer 412/521 with JavaScript cookie challenges: never retry those
+# blindly; the health middleware records them instead.
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+HTTPERROR_ALLOWED_CODES = [304, 403, 412, 521]
+# Size caps: a notice page is small; attachments may be large, but never unbounded.
+DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
+COOKIES_ENABLED = True
+TELNETCONSOLE_ENABLED = False
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
+
+DOWNLOADER_MIDDLEWARES = {
+    # Closest to the engine: skip or make conditional what the store already has.
+    "crawler.middlewares.IncrementalMiddleware": 50,
+    # Sees real responses before anything else interprets them.
+    "crawler.middlewares.HealthMiddleware": 590,
+    # Closest to the network: points requests at a local replay when one is configured.
+    "crawler.middlewares.ReplayRewriteMiddleware": 950,
+}
+ITEM_PIPELINES = {
+    "crawler.pipelines.ValidatePipeline": 100,
+    "crawler.pipelines.NormalizePipeline": 200,
+    "crawler.pipelines.StorePipeline": 900,
+}
+EXTENSIONS = {
+    "crawler.extensions.RunLog": 100,
+    "crawler.extensions.WarcArchive": 200,
+    "crawler.extensions.Progress": 300,
+}
+
+# policywatch's own settings (overridden by `policywatch crawl` options).
+POLICYWATCH_DB = "policywatch.db"
+POLICYWATCH_REPLAY_BASE = None  # e.g. "http://127.0.0.1:8765": serve every host from a replay
+POLICYWATCH_MAX_LIST_PAGES = 5  # list pages per column per run; new notices are on page 1
+POLICYWATCH_REFRESH_KNOWN = False  # re-fetch known pages that have no HTTP validators
+POLICYWATCH_WARC = True
+POLICYWATCH_PROGRESS = False
