@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy import Request
@@ -41,7 +40,7 @@ class ReplayRewriteMiddleware:
         query = f"?{parts.query}" if parts.query else ""
         return f"{self.base}/{parts.hostname}{parts.path or '/'}{query}"
 
-    def process_request(self, request: Request, spider: Any) -> None:
+    def process_request(self, request: Request) -> None:
         if not self.base:
             return None
         real = request.meta.get(REAL_URL)
@@ -55,7 +54,7 @@ class ReplayRewriteMiddleware:
         request._set_url(self.replay_url(real))
         return None
 
-    def process_response(self, request: Request, response: Response, spider: Any) -> Response:
+    def process_response(self, request: Request, response: Response) -> Response:
         real = request.meta.get(REAL_URL)
         if not self.base or not real:
             return response
@@ -80,7 +79,7 @@ class IncrementalMiddleware:
     def from_crawler(cls, crawler: Crawler) -> IncrementalMiddleware:
         return cls(crawler)
 
-    def process_request(self, request: Request, spider: Any) -> None:
+    def process_request(self, request: Request) -> None:
         kind = request.meta.get(KIND)
         if kind not in {"detail", "attachment"} or "If-None-Match" in request.headers:
             return None
@@ -105,7 +104,7 @@ class IncrementalMiddleware:
         stats.inc_value("policywatch/requests/skipped_known")
         raise IgnoreRequest(f"already stored: {url}")
 
-    def process_response(self, request: Request, response: Response, spider: Any) -> Response:
+    def process_response(self, request: Request, response: Response) -> Response:
         if response.status != 304:
             return response
         url = request.meta.get(REAL_URL, request.url)
@@ -161,7 +160,7 @@ class HealthMiddleware:
     def from_crawler(cls, crawler: Crawler) -> HealthMiddleware:
         return cls(crawler)
 
-    def process_response(self, request: Request, response: Response, spider: Any) -> Response:
+    def process_response(self, request: Request, response: Response) -> Response:
         if "robots.txt" in request.url:
             return response
         verdict = classify_block(response.status, response.body)
@@ -169,5 +168,5 @@ class HealthMiddleware:
             return response
         kind, detail = verdict
         url = request.meta.get(REAL_URL, request.url)
-        record_health(self.crawler, spider, kind, url, detail, response.status)
+        record_health(self.crawler, self.crawler.spider, kind, url, detail, response.status)
         raise IgnoreRequest(f"{kind}: {url}")

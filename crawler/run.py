@@ -50,7 +50,7 @@ def crawler_settings(db_path: str | Path, *, replay_base: str | None = None,
         settings.set("POLICYWATCH_REPLAY_BASE", replay_base, priority="cmdline")
     if fast:
         for key, value in {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False,
-                           "RANDOMIZE_DOWNLOAD_DELAY": False,
+                           "DOWNLOAD_DELAY_JITTER": 0,
                            "CONCURRENT_REQUESTS_PER_DOMAIN": 8}.items():
             settings.set(key, value, priority="cmdline")
     for key, value in (overrides or {}).items():
@@ -67,16 +67,18 @@ def available_sources(settings: Settings | None = None) -> list[str]:
 def run_crawl(db_path: str | Path, sources: list[str] | None = None, *,
               replay_base: str | None = None, jobdir: str | Path | None = None,
               progress: bool = False, log_level: str = "WARNING",
-              max_pages: int | None = None, refresh: bool = False) -> list[dict[str, Any]]:
+              max_pages: int | None = None, refresh: bool = False,
+              settings: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Crawl sources in this process and return their runs-log rows.
 
     Raises:
         UnknownSource: a name in ``sources`` has no spider.
     """
-    settings = crawler_settings(db_path, replay_base=replay_base, progress=progress,
+    scrapy_settings = crawler_settings(db_path, replay_base=replay_base, progress=progress,
                                 log_level=log_level, fast=bool(replay_base),
-                                overrides={"POLICYWATCH_REFRESH_KNOWN": refresh})
-    names = available_sources(settings)
+                                overrides={"POLICYWATCH_REFRESH_KNOWN": refresh,
+                                           **(settings or {})})
+    names = available_sources(scrapy_settings)
     chosen = sources or names
     unknown = [name for name in chosen if name not in names]
     if unknown:
@@ -84,8 +86,8 @@ def run_crawl(db_path: str | Path, sources: list[str] | None = None, *,
                             f"known: {', '.join(names)}")
     with open_store(db_path) as store:  # migrate once, before spiders open connections
         before = max((row["id"] for row in recent_runs(store.db, 1)), default=0)
-    loader = SpiderLoader.from_settings(settings)
-    process = CrawlerProcess(settings)
+    loader = SpiderLoader.from_settings(scrapy_settings)
+    process = CrawlerProcess(scrapy_settings)
     for name in chosen:
         spider_cls = loader.load(name)
         if jobdir:
@@ -103,7 +105,8 @@ def run_crawl(db_path: str | Path, sources: list[str] | None = None, *,
 def run_crawl_subprocess(db_path: str | Path, sources: list[str] | None = None, *,
                          replay_base: str | None = None, progress: bool = False,
                          jobdir: str | Path | None = None,
-                         max_pages: int | None = None) -> list[dict[str, Any]]:
+                         max_pages: int | None = None,
+                         settings: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Same as :func:`run_crawl`, in a child process (for callers that crawl repeatedly)."""
     command = [sys.executable, "-m", "crawler.run", "--db", str(db_path)]
     if replay_base:
@@ -114,6 +117,8 @@ def run_crawl_subprocess(db_path: str | Path, sources: list[str] | None = None, 
         command += ["--jobdir", str(jobdir)]
     if max_pages:
         command += ["--max-pages", str(max_pages)]
+    for key, value in (settings or {}).items():
+        command += ["--set", f"{key}={json.dumps(value)}"]
     command += list(sources or [])
     done = subprocess.run(command, stdout=subprocess.PIPE, text=True, env=os.environ.copy(),
                           check=False)
@@ -131,9 +136,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--jobdir")
     parser.add_argument("--max-pages", type=int)
     parser.add_argument("--progress", action="store_true")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=JSON",
+                        help="a Scrapy setting, value as JSON (e.g. DOWNLOAD_MAXSIZE=1048576)")
     args = parser.parse_args(argv)
+    overrides = {}
+    for pair in args.set:
+        key, _, value = pair.partition("=")
+        overrides[key] = json.loads(value)
     runs = run_crawl(args.db, args.sources, replay_base=args.replay, jobdir=args.jobdir,
-                     progress=args.progress, max_pages=args.max_pages)
+                     progress=args.progress, max_pages=args.max_pages, settings=overrides)
     print(json.dumps(runs, ensure_ascii=False, default=str))
 
 

@@ -70,5 +70,6 @@ def open_store(path: str | os.PathLike[str], *, migrate: bool = True) -> Store:
         if migrate:
             migrations.apply(db)
     except sqlite3.DatabaseError as exc:
-        raise DatabaseUnavailable(f"cannot open {db_path} as a policywatch database: {exc}") from exc
+        raise DatabaseUnavailable(
+            f"cannot open {db_path} as a policywatch database: {exc}") from exc
     return Store(db=db, blobs=BlobStore(blob_root_for(db_path)), path=db_path)

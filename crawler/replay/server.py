@@ -146,7 +146,7 @@ def _fault_response(kind: str) -> ReplayResponse | None:
         return ReplayResponse(200, b"\x00\x9f<<<>>\xff\xfe</div></table><p", {
             "Content-Type": "text/html"})
     if kind == "slow":
-        time.sleep(2)
+        time.sleep(1)
         return None
     return None
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
 import scrapy
+from scrapy.exceptions import DownloadCancelledError
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
@@ -67,8 +68,9 @@ class PolicySpider(scrapy.Spider):
                      ) -> scrapy.Request:
         """A request for a list page or listing API (always fetched, never skipped)."""
         meta = {KIND: "list", **kwargs.pop("meta", {})}
+        # Lists are the change signal: fetched on every run, never filtered as seen.
         return scrapy.Request(url, callback=callback, meta=meta, errback=self.on_error,
-                              **kwargs)
+                              dont_filter=True, **kwargs)
 
     def detail_request(self, url: str, *, list_url: str | None = None,
                        listing: dict[str, Any] | None = None) -> scrapy.Request:
@@ -152,7 +154,8 @@ class PolicySpider(scrapy.Spider):
             return
         self.crawler.stats.inc_value(f"policywatch/errors/{kind}")
         if kind == "attachment":
-            _record_failed_attachment(self, request, url, reason)
+            too_large = "max size" in reason or failure.check(DownloadCancelledError) is not None
+            _record_failed_attachment(self, request, url, reason, too_large)
         elif kind == "list":
             status = getattr(getattr(failure.value, "response", None), "status", None)
             record_health(self.crawler, self, "http_error", url, reason, status)
@@ -166,12 +169,11 @@ def _header(response: Response, name: bytes) -> str | None:
 
 
 def _record_failed_attachment(spider: PolicySpider, request: scrapy.Request, url: str,
-                              reason: str) -> None:
+                              reason: str, too_large: bool) -> None:
     """Keep a visible trace of an attachment we could not download (too large, 404...)."""
     from store.identity import canonical_url
 
-    status = "too_large" if "maxsize" in reason.lower() or "cancel" in reason.lower() \
-        else "failed"
+    status = "too_large" if too_large else "failed"
     store = store_for(spider.crawler)
     parent = store.db.execute(
         "select latest_version_id from notices where identity = ?",

@@ -38,7 +38,7 @@ def import_command(app: AppContext, paths: tuple[Path, ...], url: str | None) ->
 
     Example:
 
-        policywatch import saved/notice.html --url https://www.miit.gov.cn/zwgk/zcwj/wjfb/tz/art/2022/art_x.html
+        policywatch import notice.html --url https://www.gov.cn/zhengce/a.htm
     """
     if url and len(paths) > 1:
         raise click.UsageError("--url gives one file one identity: pass a single PATH")

@@ -1,0 +1,48 @@
+"""Shared fixtures: a fresh store, the replay server, the CLI runner."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from store import open_store
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+GOVCN_PAGES = SHARED / "reference" / "govcn-pages"
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "test.db"
+
+
+@pytest.fixture
+def store(db_path: Path):
+    with open_store(db_path) as opened:
+        yield opened
+
+
+@pytest.fixture
+def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.delenv("POLICYWATCH_DB", raising=False)
+    return CliRunner()
+
+
+@pytest.fixture
+def replay():
+    from crawler.replay import ReplayServer
+
+    with ReplayServer() as server:
+        yield server
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"shared reference pack: {SHARED} ({'present' if SHARED.exists() else 'MISSING'})"
+
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

@@ -1,0 +1,24 @@
+"""Dependencies run one way: store imports neither Scrapy nor spaCy; nlp never Scrapy."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+CASES = [
+    ("store", ("scrapy", "spacy", "sentence_transformers", "crawler", "nlp", "policywatch")),
+    ("crawler.documents", ("scrapy", "spacy", "sentence_transformers")),
+    ("crawler.parsers", ("scrapy", "spacy", "sentence_transformers")),
+    ("policywatch.cli", ("scrapy", "spacy", "sentence_transformers", "torch")),
+]
+
+
+@pytest.mark.parametrize(("module", "forbidden"), CASES)
+def test_architecture_import_direction(module, forbidden):
+    code = (f"import sys, {module}; "
+            f"print(','.join(m for m in {forbidden!r} if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "", f"{module} pulled in {done.stdout.strip()}"
