@@ -1,8 +1,9 @@
 """One module per command group; :data:`ALL_COMMANDS` is what the CLI registers."""
 
+from policywatch.commands.bench import bench
 from policywatch.commands.crawl import crawl, parse
 from policywatch.commands.demo import demo
 from policywatch.commands.importing import import_command
 from policywatch.commands.pending import PENDING_COMMANDS
 
-ALL_COMMANDS = [demo, crawl, parse, import_command, *PENDING_COMMANDS]
+ALL_COMMANDS = [demo, crawl, parse, import_command, bench, *PENDING_COMMANDS]
