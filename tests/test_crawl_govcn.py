@@ -176,3 +176,24 @@ def test_crawl_govcn_resume_after_kill_loses_and_duplicates_nothing(db_path, tmp
         assert duplicates == 0
     # What the killed run stored was not fetched again.
     assert run["stats"]["policywatch/govcn/notices/new"] == 11 - partial
+
+
+def test_crawl_govcn_obeys_robots_and_says_who_it_is(db_path):
+    robots = {"www.gov.cn": "User-agent: *\nDisallow: /zhengce/content/2019-02/\n"}
+    with ReplayServer(robots=robots) as server:
+        run = crawl(db_path, server)
+        fetched = [k for k in server.site.hits if k.startswith("www.gov.cn/zhengce/content/")]
+        agents = server.site.user_agents
+    assert fetched and not any("/2019-02/" in k for k in fetched)
+    assert run["stats"]["robotstxt/forbidden"] == 3  # the three February 2019 pages
+    assert all(agent.startswith("policywatch/") for agent in agents)
+
+
+def test_crawl_govcn_page_served_with_wrong_content_type_still_parses(db_path):
+    with ReplayServer(faults={"www.gov.cn/zhengce/content/": "wrong_type"}) as server:
+        run = crawl(db_path, server)
+    assert run["stats"]["policywatch/govcn/notices/new"] == 11
+    with open_store(db_path) as store:
+        version = next(store.db["versions"].rows_where("content_type = ?",
+                                                      ["application/octet-stream"]))
+        assert version["title"] and "\ufffd" not in version["text"]

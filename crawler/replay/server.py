@@ -40,7 +40,10 @@ class ReplaySite:
     """The content of the replay: layered folders plus dynamic endpoints."""
 
     def __init__(self, layers: tuple[str, ...] | list[str] = DEFAULT_LAYERS,
-                 faults: dict[str, str] | None = None) -> None:
+                 faults: dict[str, str] | None = None,
+                 robots: dict[str, str] | None = None) -> None:
+        self.robots = dict(robots or {})
+        self.user_agents: set[str] = set()
         self.layers = [REPLAY_ROOT / name if not Path(name).is_absolute() else Path(name)
                        for name in layers]
         for layer in self.layers:
@@ -97,9 +100,10 @@ class ReplaySite:
             faulty = _fault_response(fault)
             if faulty is not None:
                 return faulty
-        if path == "/robots.txt" and self.find_file(host, path) is None:
-            return ReplayResponse(200, b"User-agent: *\nDisallow: /private/\n",
-                                  {"Content-Type": "text/plain"})
+        self.user_agents.add(headers.get("user-agent", ""))
+        if path == "/robots.txt" and (host in self.robots or self.find_file(host, path) is None):
+            rules = self.robots.get(host, "User-agent: *\nDisallow: /private/\n")
+            return ReplayResponse(200, rules.encode(), {"Content-Type": "text/plain"})
         endpoint = ENDPOINTS.get((host, path))
         if endpoint is not None:
             response = endpoint(self, query, empty=fault == "empty_list")
@@ -207,8 +211,9 @@ class ReplayServer:
     """
 
     def __init__(self, layers: tuple[str, ...] | list[str] = DEFAULT_LAYERS,
-                 faults: dict[str, str] | None = None, port: int = 0) -> None:
-        self.site = ReplaySite(layers, faults)
+                 faults: dict[str, str] | None = None, port: int = 0,
+                 robots: dict[str, str] | None = None) -> None:
+        self.site = ReplaySite(layers, faults, robots)
         handler = type("Handler", (_Handler,), {"site": self.site})
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self.httpd.daemon_threads = True
