@@ -108,6 +108,8 @@ class StorePipeline(_CrawlerPipeline):
             ),
         )
         self._remember_validators(item.url, item.http_etag, item.http_last_modified)
+        if result.status == "new_version":
+            _carry_attachments(store, result.notice_id, result.version_id, item.attachments)
         self.stats.inc_value(f"policywatch/versions/{result.status}")
         self.stats.inc_value(f"policywatch/{item.source}/notices/{result.status}")
         item.raw_metadata["policywatch_status"] = result.status
@@ -154,6 +156,30 @@ class StorePipeline(_CrawlerPipeline):
         self.stats.inc_value(f"policywatch/versions/{result.status}")
         if status != "stored":
             spider.logger.info("attachment %s: %s %s", item.url, status, detail or "")
+
+
+def _carry_attachments(store: Any, notice_id: int, version_id: int,
+                       attachments: list[dict[str, str]]) -> None:
+    """Link a new page version to the attachments it still lists.
+
+    An unchanged attachment is not downloaded again (the server answers 304 or the store
+    skips it), so its link to the new page version is copied from the latest earlier one.
+    """
+    db = store.db
+    for position, attachment in enumerate(attachments):
+        previous = db.execute(
+            "select a.notice_id, a.name, a.status, a.detail from attachments a join versions v "
+            "on v.id = a.version_id where v.notice_id = ? and a.url = ? and a.version_id < ? "
+            "order by a.version_id desc limit 1",
+            [notice_id, attachment["url"], version_id]).fetchone()
+        if previous is None:
+            continue
+        db.execute(
+            "insert or ignore into attachments (version_id, notice_id, url, name, position, "
+            "status, detail) values (?, ?, ?, ?, ?, ?, ?)",
+            [version_id, previous[0], attachment["url"], previous[1], position, previous[2],
+             previous[3]])
+    db.conn.commit()
 
 
 def _link_attachment(store: Any, version_id: int, notice_id: int, item: AttachmentItem,

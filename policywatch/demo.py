@@ -20,6 +20,7 @@ from typing import Any
 
 from crawler.replay import ReplayServer
 from crawler.run import run_crawl_subprocess
+from policywatch.errors import PolicywatchError
 from store import open_store
 from store.db import blob_root_for
 
@@ -27,8 +28,26 @@ Echo = Callable[[str], None]
 LATER_LAYER = "update-2026"
 
 
+class NotADemoDatabase(PolicywatchError):
+    """The demo was pointed at a database that holds real work."""
+
+
 def reset_database(db_path: Path) -> None:
-    """Remove a previous demo database and its blobs and WARC files."""
+    """Remove a previous demo database and its blobs and WARC files.
+
+    Raises:
+        NotADemoDatabase: the file holds crawls of the live sites or imports; the demo
+            never deletes those.
+    """
+    if db_path.exists():
+        with open_store(db_path) as store:
+            real = store.db.execute(
+                "select count(*) from runs where kind != 'crawl' or args not like ?",
+                ['%"replay": "http://127.0.0.1:%']).fetchone()[0]
+        if real:
+            raise NotADemoDatabase(
+                f"{db_path} holds {real} runs that are not demo crawls; the demo starts from "
+                "an empty database and will not delete it. Pass another --db.")
     for suffix in ("", "-wal", "-shm"):
         Path(str(db_path) + suffix).unlink(missing_ok=True)
     blobs = blob_root_for(db_path)

@@ -5,10 +5,20 @@ crawled one.
 """
 
 from crawler.parsers.common import LayoutMismatch, ParsedPage
+from crawler.parsers.gkmlpt import parse_gkmlpt_page
 from crawler.parsers.govcn import parse_govcn_page
+from crawler.parsers.govcn_en import parse_govcn_en_page
+from crawler.parsers.jpaas import parse_jpaas_page
+from crawler.parsers.trs import parse_trs_page
 
 PARSERS = {
     "govcn": parse_govcn_page,
+    "miit": parse_jpaas_page,
+    "guangdong": parse_gkmlpt_page,
+    "jiangsu": parse_trs_page,
+    "zhejiang": parse_trs_page,
+    "beijing": parse_trs_page,
+    "govcn_en": parse_govcn_en_page,
 }
 
 __all__ = ["PARSERS", "LayoutMismatch", "ParsedPage"]

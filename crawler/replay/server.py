@@ -106,7 +106,7 @@ class ReplaySite:
             return ReplayResponse(200, rules.encode(), {"Content-Type": "text/plain"})
         endpoint = ENDPOINTS.get((host, path))
         if endpoint is not None:
-            response = endpoint(self, query, empty=fault == "empty_list")
+            response = endpoint(self, query, empty=fault == "empty_list", headers=headers)
         else:
             file = self.find_file(host, path)
             if file is None:

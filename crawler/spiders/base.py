@@ -15,6 +15,7 @@ from scrapy.exceptions import DownloadCancelledError
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from crawler.documents import DocumentError
 from crawler.items import AttachmentItem, NoticeItem
 from crawler.middlewares import KIND
 from crawler.parsers.common import LayoutMismatch, ParsedPage
@@ -86,7 +87,8 @@ class PolicySpider(scrapy.Spider):
         try:
             page = type(self).page_parser(response.body, response.url,
                                           header_charset(response))
-        except LayoutMismatch as exc:
+        except (LayoutMismatch, DocumentError) as exc:
+            # An empty or undecodable page is a layout problem, never "no content".
             record_health(self.crawler, self, "layout_changed", response.url, str(exc),
                           response.status)
             return

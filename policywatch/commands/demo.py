@@ -6,21 +6,19 @@ from pathlib import Path
 
 import click
 
-from policywatch.cli import main_errors
+from policywatch.cli import AppContext, main_errors, pass_app
 from policywatch.settings import DEMO_DB
 
 
 @click.command()
-@click.option("--db", "db_path", default=DEMO_DB, show_default=True,
-              type=click.Path(dir_okay=False, path_type=Path),
-              help="Where the demo writes (it starts from an empty database).")
+@pass_app
 @main_errors
-def demo(db_path: Path) -> None:
+def demo(app: AppContext) -> None:
     """Run the main job end to end on the bundled replay of the watched sites.
 
     Serves the replay on 127.0.0.1, crawls it with the real spiders, lets the sites move
     forward in time and crawls again, then prints what was stored. The live sites are
-    never contacted.
+    never contacted. Writes ./policywatch-demo.db (or the global --db), starting empty.
 
     Example:
 
@@ -28,4 +26,5 @@ def demo(db_path: Path) -> None:
     """
     from policywatch.demo import run_demo
 
+    db_path = Path(app.db_option) if app.db_option else Path(DEMO_DB)
     run_demo(db_path, echo=click.echo, progress=lambda line: click.echo(line, err=True))
