@@ -130,3 +130,202 @@ def m002_crawl_state(db: Database) -> None:
         foreign_keys=[("run_id", "runs", "id"), ("source_id", "sources", "id")],
     )
     db["health_events"].create_index(["source_id", "created_at"])
+
+
+@migrations()
+def m003_extractions(db: Database) -> None:
+    """What the extraction stage read from each version, one row per version and extractor.
+
+    ``extractor`` is the producer's version tag (``policywatch.extract.v1``): bumping it makes
+    every version pending again, and a new row replaces only those of older versions.
+    """
+    db["extractions"].create(
+        {
+            "id": int,
+            "version_id": int,
+            "extractor": str,
+            "created_at": str,
+            "language": str,
+            "title": str,
+            "doc_number": str,
+            "issuer": str,
+            "dates": str,  # JSON: written, published, effective, expires (ISO dates or null)
+            "tiers": str,  # JSON list of tier ids
+            "clauses": str,  # JSON list: id, label, number, level, heading, text, parent
+            "scoring": str,  # JSON list of scoring-table rows, kept apart from criteria
+        },
+        pk="id",
+        foreign_keys=[("version_id", "versions", "id")],
+    )
+    db["extractions"].create_index(["version_id", "extractor"], unique=True)
+    db["criteria"].create(
+        {
+            "id": int,
+            "extraction_id": int,
+            "version_id": int,
+            "tier": str,
+            "metric": str,
+            "op": str,  # >= | <= | > | < | ==
+            "value": float,  # in the metric's base unit (yuan, percent, years, count, points)
+            "unit": str,
+            "period": str,  # last_year | last_2_years | each_of_last_2_years | ... | null
+            "condition": str,  # JSON: a band, a route condition or {"alternative_to": ...}
+            "text": str,  # the source sentence
+            "clause_id": str,
+            "extractor": str,
+        },
+        pk="id",
+        foreign_keys=[("extraction_id", "extractions", "id"), ("version_id", "versions", "id")],
+    )
+    db["criteria"].create_index(["version_id"])
+    db["criteria"].create_index(["tier", "metric"])
+    db["criteria"].create_index(["extraction_id"])
+
+
+@migrations()
+def m005_lineage(db: Database) -> None:
+    """Lineage: a candidate index of notices and their references, typed edges, measures
+    (series of versions) and changes (pairs of versions with their diff)."""
+    db["lineage_notices"].create(
+        {
+            "notice_id": int,
+            "language": str,
+            "region": str,
+            "issuer": str,
+            "doc_number": str,  # normalized: 〔〕 brackets, half-width digits
+            "number_key": str,  # "2022-63": shared by a Chinese number and its English form
+            "title": str,
+            "title_core": str,  # the measure's name inside the notice title
+            "series_key": str,  # title_core without 暂行/试行/years: versions share it
+            "published": str,
+            "linker": str,
+            "linked_at": str,
+        },
+        pk="notice_id",
+        foreign_keys=[("notice_id", "notices", "id")],
+    )
+    for column in ("doc_number", "number_key", "title_core", "series_key"):
+        db["lineage_notices"].create_index([column])
+    db["lineage_references"].create(
+        {"id": int, "notice_id": int, "title": str, "title_core": str, "doc_number": str,
+         "number_key": str, "cue": str, "text": str},
+        pk="id",
+        foreign_keys=[("notice_id", "notices", "id")],
+    )
+    for column in ("notice_id", "doc_number", "title_core", "number_key"):
+        db["lineage_references"].create_index([column])
+    db["edges"].create(
+        {"id": int, "source_notice_id": int, "target_notice_id": int, "type": str,
+         "confidence": float, "evidence": str, "linker": str, "created_at": str},
+        pk="id",
+        foreign_keys=[("source_notice_id", "notices", "id"),
+                      ("target_notice_id", "notices", "id")],
+    )
+    db["edges"].create_index(["source_notice_id", "target_notice_id", "type"], unique=True)
+    db["edges"].create_index(["target_notice_id"])
+    db["notice_measures"].create(
+        {"notice_id": int, "measure_id": str, "linker": str},
+        pk="notice_id",
+        foreign_keys=[("notice_id", "notices", "id")],
+    )
+    db["notice_measures"].create_index(["measure_id"])
+    db["changes"].create(
+        {"id": int, "measure_id": str, "old_version_id": int, "new_version_id": int,
+         "kind": str,  # new_version (same notice) | superseded | amended
+         "criteria_changes": str, "clause_counts": str, "summary_zh": str, "summary_en": str,
+         "producer": str, "created_at": str},
+        pk="id",
+        foreign_keys=[("old_version_id", "versions", "id"), ("new_version_id", "versions", "id")],
+    )
+    db["changes"].create_index(["old_version_id", "new_version_id"], unique=True)
+    db["changes"].create_index(["measure_id"])
+
+
+@migrations()
+def m004_search(db: Database) -> None:
+    """Search index: passages, their FTS5 index, term statistics, embeddings, vector lists.
+
+    ``passages`` holds the latest version of each notice cut into passages (a clause or a
+    few paragraphs), with the segmented form that ``passages_fts`` indexes: normalized
+    jieba/spaCy tokens joined by spaces, so FTS5's ``unicode61`` tokenizer only splits on
+    those spaces (a CJK run is one token, not one per character; no trigram bloat).
+    ``search_docs`` has one row per indexed version with the fields the filters read and
+    the producer tag of the segmenter. ``search_terms`` keeps each term's document
+    frequency so a query can see which words are rare before it touches the index.
+    ``embeddings`` stores one float32 vector per (sha256 of the embedded text, model);
+    ``vector_indexes`` the IVF centroids of a model, ``embeddings.ann_list`` each vector's list.
+    """
+    db["search_docs"].create(
+        {
+            "version_id": int,
+            "notice_id": int,
+            "source_id": str,
+            "kind": str,
+            "title": str,
+            "url": str,
+            "published": str,  # ISO date
+            "issuer": str,
+            "region": str,
+            "language": str,  # zh | en
+            "doc_type": str,  # notice | measures | interpretation | ... (glossary doc_types)
+            "tiers": str,  # ",little_giant,srdi_sme," (commas around each id, for LIKE)
+            "passages": int,
+            "segmenter": str,  # producer tag, e.g. "policywatch.search-terms.v1+jieba-0.42.1"
+            "indexed_at": str,
+        },
+        pk="version_id",
+        foreign_keys=[("version_id", "versions", "id"), ("notice_id", "notices", "id")],
+    )
+    db["search_docs"].create_index(["notice_id"])
+    db["search_docs"].create_index(["published"])
+    db["passages"].create(
+        {
+            "id": int,
+            "version_id": int,
+            "notice_id": int,
+            "ordinal": int,  # 0, 1, ... in reading order
+            "clause": str,  # clause label when the passage starts a numbered clause (第五条（二）)
+            "language": str,
+            "text": str,  # the passage as written (for snippets)
+            "heading_tokens": str,  # segmented notice title and clause label (FTS column 0)
+            "body_tokens": str,  # segmented passage text (FTS column 1)
+            "token_count": int,  # tokens in both columns: BM25 document length
+            "embed_key": str,  # sha256 of the text given to the embedder
+        },
+        pk="id",
+        foreign_keys=[("version_id", "search_docs", "version_id")],
+    )
+    db["passages"].create_index(["version_id", "ordinal"])
+    db["passages"].create_index(["notice_id"])
+    db["passages"].create_index(["embed_key"])
+    db.execute(
+        "CREATE VIRTUAL TABLE passages_fts USING fts5(heading_tokens, body_tokens, "
+        "content='passages', content_rowid='id', "
+        "tokenize='unicode61 remove_diacritics 2')"
+    )
+    db.execute("CREATE TABLE search_terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL) "
+               "WITHOUT ROWID")
+    db["search_stats"].create({"name": str, "value": int}, pk="name")
+    db["search_stats"].insert_all(
+        [{"name": "passages", "value": 0}, {"name": "tokens", "value": 0},
+         {"name": "generation", "value": 0}])
+    # A rowid table: 1.5 KB vectors are too large for a WITHOUT ROWID b-tree.
+    db["embeddings"].create(
+        {"id": int, "key": str, "model": str, "dim": int, "vector": bytes, "created_at": str,
+         "ann_list": int},
+        pk="id",
+        not_null={"key", "model", "dim", "vector"},
+    )
+    db["embeddings"].create_index(["key", "model"], unique=True)
+    db["vector_indexes"].create(
+        {
+            "model": str,
+            "kind": str,  # ivf
+            "dim": int,
+            "lists": int,
+            "centroids": bytes,  # float32, lists x dim
+            "trained_on": int,  # vectors when trained: retrain when the count doubles
+            "created_at": str,
+        },
+        pk="model",
+    )

@@ -3,7 +3,19 @@
 from policywatch.commands.bench import bench
 from policywatch.commands.crawl import crawl, parse
 from policywatch.commands.demo import demo
+from policywatch.commands.extract import extract_command
 from policywatch.commands.importing import import_command
+from policywatch.commands.lineage import diff, lineage
 from policywatch.commands.pending import PENDING_COMMANDS
 
-ALL_COMMANDS = [demo, crawl, parse, import_command, bench, *PENDING_COMMANDS]
+ALL_COMMANDS = [
+    demo,
+    crawl,
+    parse,
+    import_command,
+    extract_command,
+    lineage,
+    diff,
+    bench,
+    *PENDING_COMMANDS,
+]

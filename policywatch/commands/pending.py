@@ -12,12 +12,6 @@ from policywatch.errors import NotBuiltYet
 
 # name -> (one-line summary, usage example, issue that builds it)
 PENDING = {
-    "extract": ("Extract tiers, criteria, dates and clauses from a notice.",
-                "policywatch extract 12 --json", 4),
-    "diff": ("Show what changed between two versions or notices.",
-             "policywatch diff 3 7 --format md", 5),
-    "lineage": ("Show a notice's measure, versions and linked notices.",
-                "policywatch lineage 12 --json", 5),
     "models": ("Show the embedding model in use and its Chinese coverage.",
                "policywatch models", 5),
     "search": ("Search notices in Chinese or English.",

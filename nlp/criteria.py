@@ -1,0 +1,615 @@
+"""Assembling criteria from mentions: metric, comparator, value, period and condition.
+
+Within each sentence a number becomes a threshold when a comparator stands next to it
+(or it is a range), and it belongs to the nearest metric: before it in the same clause
+segment (营业收入总额在1000万元以上), else after it (5项以上Ⅰ类知识产权), else earlier in
+the sentence with a fitting unit. Ratio wording (占营业收入总额比重, "% of revenue") turns the
+numerator metric into its ratio (rd_expense -> rd_ratio). Conditions come from three shapes:
+
+* a band: ``上年度营业收入总额在1亿元以上的企业，…`` / "For enterprises with revenue of …,";
+* an explicit route condition before 但 / but: ``或营业收入在1000万元以下，但…``;
+* an alternative: a route after 或 / or, or a child of a clause that says 满足下列条件之一,
+  carries ``{"alternative_to": <the first threshold of the main route>}``.
+
+Scoring tables (``A. 5%以上(20分)``, anything under a ``满分`` heading) go to ``scoring``,
+never to ``criteria``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+from typing import Any
+
+from nlp.clauses import Sentence, Structure
+from nlp.lexicon import load_data
+from nlp.mentions import (
+    ALTERNATIVES,
+    BUT,
+    CMP_PREFIX,
+    CMP_SUFFIX,
+    COND_PREFIX,
+    COND_SUFFIX,
+    EACH,
+    MAX_POINTS,
+    METRIC,
+    OR,
+    PERIOD,
+    POINTS,
+    QUANTITY,
+    RATIO,
+    Mention,
+)
+from nlp.numbers import Quantity
+from nlp.tiers import TierContext
+
+OPS = (">=", "<=", ">", "<", "==")
+
+
+@dataclass
+class Comparison:
+    """One bound: ``metric op value`` in the metric's base unit, over ``period``."""
+
+    metric: str
+    op: str
+    value: float
+    unit: str | None
+    period: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The bound as a JSON-ready dict (integral values as int)."""
+        return {"metric": self.metric, "op": self.op, "value": _number(self.value),
+                "unit": self.unit, "period": self.period}
+
+
+@dataclass
+class Finding:
+    """A number resolved to its metric(s): one or two bounds per metric."""
+
+    quantity: Mention
+    comparisons: list[Comparison]
+    route: int = 0
+    is_condition: bool = False
+    condition: dict[str, Any] | None = None
+
+
+@dataclass
+class Vocabulary:
+    """Metric units and ratio composition, read from the data files."""
+
+    units: dict[str, str]
+    compose: dict[str, dict[str, str]]
+    period_each: dict[str, str]
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> Vocabulary:
+    """Return the metric vocabulary (cached)."""
+    metrics = load_data("metrics")["metrics"]
+    return Vocabulary(
+        units={metric: spec["unit"] for metric, spec in metrics.items()},
+        compose=load_data("ratios")["compose"],
+        period_each=load_data("periods")["each"],
+    )
+
+
+def _number(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else value
+
+
+@dataclass
+class _SentenceView:
+    """The mentions of one sentence with the segment boundaries between them."""
+
+    sentence: Sentence
+    mentions: list[Mention]
+    boundaries: list[int]
+    text: str
+
+    def segment(self, position: int) -> tuple[int, int]:
+        index = bisect.bisect_right(self.boundaries, position)
+        start = self.boundaries[index - 1] if index > 0 else self.sentence.start
+        end = self.boundaries[index] if index < len(self.boundaries) else self.sentence.end
+        return start, end
+
+
+@dataclass
+class ExtractionState:
+    """What carries from one sentence to the next while walking the document."""
+
+    alt_anchor: dict[str, Comparison | None] = field(default_factory=dict)
+    alt_marker_at: dict[str, int] = field(default_factory=dict)
+    last_anchor: tuple[str | None, Comparison | None] = (None, None)
+    heading_cache: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    scoring_cache: dict[str, bool] = field(default_factory=dict)
+    last_scoring_metric: tuple[str | None, str | None, str | None] = (None, None, None)
+
+
+class CriteriaAssembler:
+    """Turns the mentions of a parsed text into criteria and scoring entries."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        comparators = load_data("comparators")[language]
+        markers = load_data("markers")
+        flags = re.IGNORECASE if language == "en" else 0
+        self.filler = re.compile(comparators["filler"], flags)
+        self.max_gap = comparators["max_gap"]
+        self.coordination = re.compile(markers["coordination"][language], flags)
+        self.separators = re.compile(markers["separators"][language])
+        self.vocab = vocabulary()
+
+    # ----------------------------------------------------------------- public
+    def assemble(self, text: str, structure: Structure, mentions: Sequence[Mention],
+                 tiers: TierContext) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Return ``(criteria, scoring)`` for a text.
+
+        Args:
+            text: the notice text.
+            structure: its clauses and sentences (:mod:`nlp.clauses`).
+            mentions: its mentions (:mod:`nlp.mentions`), ordered by position.
+            tiers: the tier in force at each position.
+        """
+        starts = [m.start for m in mentions]
+        state = ExtractionState()
+        criteria: list[dict[str, Any]] = []
+        scoring: list[dict[str, Any]] = []
+        for sentence in structure.sentences:
+            low = bisect.bisect_left(starts, sentence.start)
+            high = bisect.bisect_left(starts, sentence.end)
+            sentence_mentions = [m for m in mentions[low:high] if m.end <= sentence.end]
+            if not sentence_mentions:
+                continue
+            view = self._view(text, sentence, sentence_mentions)
+            self._sentence(view, structure, mentions, starts, tiers, state, criteria, scoring)
+        return criteria, scoring
+
+    # ----------------------------------------------------------- per sentence
+    def _view(self, text: str, sentence: Sentence, mentions: list[Mention]) -> _SentenceView:
+        boundaries = [match.start() + sentence.start for match in
+                      self.separators.finditer(text[sentence.start:sentence.end])]
+        boundaries.extend(m.start for m in mentions if m.kind in (OR, BUT))
+        boundaries.sort()
+        return _SentenceView(sentence, mentions, boundaries, text)
+
+    def _sentence(self, view: _SentenceView, structure: Structure, all_mentions: Sequence[Mention],
+                  starts: list[int], tiers: TierContext, state: ExtractionState,
+                  criteria: list[dict[str, Any]], scoring: list[dict[str, Any]]) -> None:
+        sentence = view.sentence
+        clause_id = sentence.clause
+        kinds = {m.kind for m in view.mentions}
+        points = next((m.value for m in view.mentions if m.kind == POINTS), None)
+        in_scoring = points is not None or self._is_scoring(structure, clause_id, all_mentions,
+                                                            starts, state)
+        findings = [f for f in (self._finding(view, q, structure, all_mentions, starts, state,
+                                              in_scoring)
+                                for q in view.mentions if q.kind == QUANTITY) if f is not None]
+        if in_scoring:
+            if findings and findings[-1].comparisons:
+                last = findings[-1].comparisons[-1]
+                state.last_scoring_metric = (clause_id, last.metric, last.period)
+            if findings or (points is not None and self._is_option(structure, clause_id)):
+                scoring.extend(self._scoring_entries(view, findings, points, structure,
+                                                     all_mentions, starts, tiers, state))
+            return
+        if not findings:
+            if ALTERNATIVES in kinds and clause_id is not None:
+                state.alt_anchor.setdefault(clause_id, None)
+                state.alt_marker_at.setdefault(clause_id, sentence.start)
+            return
+        self._routes_and_conditions(view, findings, state)
+        inherited = self._inherited_alternative(structure, clause_id, sentence.start, state)
+        first_number = min(f.quantity.start for f in findings)
+        tier = tiers.tier_at(first_number, sentence.start)
+        text = view.text[sentence.start:sentence.end].strip()
+        for finding in findings:
+            if finding.is_condition:
+                continue
+            condition = finding.condition
+            if condition is None and finding.route == 0 and inherited is not None:
+                condition = inherited
+            for comparison in finding.comparisons:
+                criteria.append({"tier": tier, **comparison.as_dict(), "condition": condition,
+                                 "text": text, "clause": clause_id})
+        # A next sentence opening with 或 / "or" is an alternative to this one's main route.
+        last_main = self._route_anchor(view, [f for f in findings if f.route == 0],
+                                       sentence.end)
+        if last_main is not None:
+            state.last_anchor = (clause_id, last_main)
+        if ALTERNATIVES in kinds and clause_id is not None:
+            marker = next(m for m in view.mentions if m.kind == ALTERNATIVES)
+            before = [f for f in findings if f.quantity.start < marker.start and not f.is_condition]
+            anchor = before[0].comparisons[0] if before and before[0].comparisons else None
+            state.alt_anchor[clause_id] = anchor
+            state.alt_marker_at[clause_id] = sentence.start
+
+    # -------------------------------------------------------------- findings
+    def _finding(self, view: _SentenceView, quantity_mention: Mention, structure: Structure,
+                 all_mentions: Sequence[Mention], starts: list[int], state: ExtractionState,
+                 scoring: bool = False) -> Finding | None:
+        quantity: Quantity = quantity_mention.value
+        if quantity.unit == "years" and quantity.value >= 1000:
+            return None  # a calendar year (2022年), not a duration
+        op = quantity.op or self._comparator(view, quantity_mention)
+        if op is None and not quantity.is_range:
+            return None
+        metrics = self._metrics_for(view, quantity_mention)
+        if not metrics:
+            heading_metric, _ = self._clause_metric(structure, view.sentence.clause, all_mentions,
+                                                    starts, state)
+            if heading_metric and self._fits(heading_metric, quantity):
+                metrics = [(heading_metric, None)]
+        carried_period = None
+        if not metrics and scoring:
+            # A scoring row may leave its metric to the row before: "…5%以上的，得20分；
+            # 3%-5%的，得10分".
+            clause_id, metric, carried_period = state.last_scoring_metric
+            if metric and clause_id == view.sentence.clause and self._fits(metric, quantity):
+                metrics = [(metric, None)]
+        if not metrics:
+            return None
+        period = self._period(view, quantity_mention) or carried_period
+        if period is None and metrics[0][1] is None:
+            _, heading_period = self._clause_metric(structure, view.sentence.clause, all_mentions,
+                                                    starts, state)
+            period = heading_period
+        comparisons = []
+        for metric, _mention in metrics:
+            unit = self.vocab.units.get(metric, quantity.unit)
+            if quantity.is_range and op is None:
+                comparisons.append(Comparison(metric, ">=", quantity.value, unit, period))
+                comparisons.append(Comparison(metric, "<=", quantity.upper or 0.0, unit, period))
+            elif quantity.is_range:
+                # "不低于3%-5%" is unusual; keep the bound the comparator points at.
+                value = quantity.value if op in (">=", ">") else (quantity.upper or 0.0)
+                comparisons.append(Comparison(metric, op, value, unit, period))
+            else:
+                comparisons.append(Comparison(metric, op or "==", quantity.value, unit, period))
+        return Finding(quantity_mention, comparisons)
+
+    def _comparator(self, view: _SentenceView, quantity: Mention) -> str | None:
+        mentions = view.mentions
+        index = mentions.index(quantity)
+        if index + 1 < len(mentions):
+            after = mentions[index + 1]
+            gap = view.text[quantity.end:after.start]
+            if after.kind == CMP_SUFFIX and len(gap) <= 2 and not gap.strip():
+                return after.value
+        for before in reversed(mentions[:index]):
+            gap = view.text[before.end:quantity.start]
+            if len(gap) > self.max_gap:
+                break
+            if before.kind == CMP_PREFIX and self.filler.match(gap):
+                return before.value
+            if before.kind not in (PERIOD,):
+                break
+        return None
+
+    def _metrics_for(self, view: _SentenceView,
+                     quantity_mention: Mention) -> list[tuple[str, Mention | None]]:
+        quantity: Quantity = quantity_mention.value
+        mentions = view.mentions
+        index = mentions.index(quantity_mention)
+        seg_start, seg_end = view.segment(quantity_mention.start)
+        # "3% of revenue": ratio wording right after a percentage.
+        if quantity.unit == "percent":
+            for after in mentions[index + 1:index + 3]:
+                if after.kind == RATIO and after.start - quantity_mention.end <= 3:
+                    metric = self._compose(view, after.value, before=quantity_mention.start)
+                    if metric:
+                        return [(metric, after)]
+                if after.kind not in (CMP_SUFFIX,):
+                    break
+        before = [m for m in mentions[:index] if m.kind in (METRIC, RATIO) and m.start >= seg_start]
+        for candidate in reversed(before):
+            metric = self._resolve(view, candidate)
+            if metric and self._fits(metric, quantity):
+                return self._coordinated(view, candidate, metric)
+        after = [m for m in mentions[index + 1:] if m.kind in (METRIC, RATIO) and m.start < seg_end]
+        for candidate in after:
+            metric = self._resolve(view, candidate)
+            if metric is None:
+                continue
+            if quantity.unit is None and candidate.start - quantity_mention.end > 12:
+                break
+            if self._fits(metric, quantity, following=True):
+                return [(metric, candidate)]
+            break
+        if quantity.unit is None:
+            return []
+        earlier = [m for m in mentions[:index] if m.kind in (METRIC, RATIO) and m.start < seg_start]
+        for candidate in reversed(earlier):
+            metric = self._resolve(view, candidate)
+            if metric and self._fits(metric, quantity):
+                return [(metric, candidate)]
+        return []
+
+    def _resolve(self, view: _SentenceView, mention: Mention) -> str | None:
+        if mention.kind == METRIC:
+            return mention.value
+        return self._compose(view, mention.value, before=mention.start)
+
+    def _compose(self, view: _SentenceView, denominator: str, before: int) -> str | None:
+        # The numerator is the nearest metric before the ratio wording that has a ratio
+        # over this denominator: 研发费用总额…且占营业收入总额比重 -> rd_ratio.
+        for mention in reversed(view.mentions):
+            if mention.start >= before or mention.kind != METRIC:
+                continue
+            ratios = self.vocab.compose.get(mention.value)
+            if not ratios:
+                continue
+            if denominator == "*":
+                return next(iter(ratios.values()), None) if len(ratios) == 1 else None
+            if denominator in ratios:
+                return ratios[denominator]
+        return None
+
+    def _coordinated(self, view: _SentenceView, mention: Mention,
+                     metric: str) -> list[tuple[str, Mention | None]]:
+        # "成长性指标及专业化指标得分均不低于15分": one threshold, two metrics.
+        result = [(metric, mention)]
+        if mention.kind != METRIC:
+            return result
+        index = view.mentions.index(mention)
+        current = mention
+        for previous in reversed(view.mentions[:index]):
+            if previous.kind != METRIC:
+                break
+            gap = view.text[previous.end:current.start]
+            if not self.coordination.match(gap) or \
+                    self.vocab.units.get(previous.value) != self.vocab.units.get(metric):
+                break
+            result.insert(0, (previous.value, previous))
+            current = previous
+        return result
+
+    def _fits(self, metric: str, quantity: Quantity, following: bool = False) -> bool:
+        unit = self.vocab.units.get(metric)
+        if quantity.unit is None:
+            # A bare number counts things named right after it: "2 valid invention patents".
+            return following and unit == "count"
+        return unit == quantity.unit
+
+    def _period(self, view: _SentenceView, quantity_mention: Mention) -> str | None:
+        mentions = view.mentions
+        index = mentions.index(quantity_mention)
+        seg_start, seg_end = view.segment(quantity_mention.start)
+        period: Mention | None = None
+        for mention in reversed(mentions[:index]):
+            if mention.kind == PERIOD and mention.start >= seg_start:
+                period = mention
+                break
+        if period is None:
+            period = next((m for m in mentions[index + 1:]
+                           if m.kind == PERIOD and m.start < seg_end), None)
+        if period is None:
+            period = self._inherited_period(view, mentions[:index], seg_start, seg_end)
+        if period is None:
+            return None
+        value = period.value
+        before_number = period.end <= quantity_mention.start
+        each_from = max(seg_start, period.end if before_number else seg_start)
+        if any(m.kind == EACH and each_from <= m.start < quantity_mention.start
+               for m in mentions[:index]):
+            value = self.vocab.period_each.get(value, value)
+        return value
+
+    def _inherited_period(self, view: _SentenceView, before: list[Mention], seg_start: int,
+                          seg_end: int) -> Mention | None:
+        # Drafting convention: a period carries to the end of its sentence unless restated
+        # (上年度研发费用总额不低于100万元，且占营业收入总额比重不低于3%), but a condition's
+        # period stays in the condition (上年度营业收入在1亿元以上的企业，近2年…).
+        boundary = view.sentence.start
+        for mention in before:
+            if mention.kind in (COND_SUFFIX, BUT):
+                boundary = mention.end
+            elif mention.kind == COND_PREFIX:
+                boundary = max(boundary, view.segment(mention.end)[1])
+        for mention in reversed(before):
+            if mention.kind == PERIOD and mention.start >= boundary:
+                return mention
+        return None
+
+    # ------------------------------------------------- routes and conditions
+    def _routes_and_conditions(self, view: _SentenceView, findings: list[Finding],
+                               state: ExtractionState) -> None:
+        mentions = view.mentions
+        sentence = view.sentence
+        text = view.text
+        starts_with_or = bool(mentions) and mentions[0].kind == OR and \
+            not text[sentence.start:mentions[0].start].strip()
+        carried_clause, carried_anchor = state.last_anchor
+        carried = carried_anchor if starts_with_or and carried_clause == sentence.clause else None
+        # Routes: an 或 / or counts only once a threshold precedes it (国家级或省级 does not).
+        or_positions = [m.start for m in mentions if m.kind == OR]
+        seen_before = carried is not None
+        route_breaks: list[int] = []
+        for position in or_positions:
+            if seen_before or any(f.quantity.start < position for f in findings):
+                route_breaks.append(position)
+        for finding in findings:
+            finding.route = bisect.bisect_right(route_breaks, finding.quantity.start)
+
+        zones = self._condition_zones(view, findings)
+        for zone_end, members in zones:
+            for finding in members:
+                finding.is_condition = True
+            condition = _condition_of([c for f in members for c in f.comparisons])
+            followers = [f for f in findings if f.quantity.start >= zone_end
+                         and not f.is_condition and f.condition is None]
+            if not followers:
+                for finding in members:
+                    finding.is_condition = False  # a band with nothing after is a threshold
+                continue
+            for finding in followers:
+                finding.condition = condition
+
+        for finding in findings:
+            if finding.route == 0 or finding.is_condition or finding.condition is not None:
+                continue
+            anchor = self._route_anchor(view, findings, route_breaks[finding.route - 1]) or carried
+            if anchor is not None:
+                finding.condition = {"alternative_to": anchor.as_dict()}
+        if carried is not None:
+            for finding in findings:
+                if finding.route == 0 and not finding.is_condition and finding.condition is None:
+                    finding.condition = {"alternative_to": carried.as_dict()}
+                    finding.route = 1
+
+    def _route_anchor(self, view: _SentenceView, findings: list[Finding],
+                      or_position: int) -> Comparison | None:
+        # "A，或B": B is the alternative to the threshold right before 或, skipping
+        # parenthesised sub-thresholds (评价得分60分以上(其中…不低于15分)，或…).
+        for finding in reversed(findings):
+            start = finding.quantity.start
+            if start >= or_position or finding.is_condition or not finding.comparisons:
+                continue
+            if _bracket_depth(view.text, view.sentence.start, start) == 0:
+                return finding.comparisons[0]
+        return None
+
+    def _condition_zones(self, view: _SentenceView,
+                         findings: list[Finding]) -> list[tuple[int, list[Finding]]]:
+        zones: list[tuple[int, list[Finding]]] = []
+        zone_start = view.sentence.start
+        for mention in view.mentions:
+            if mention.kind == COND_SUFFIX:
+                members = [f for f in findings if zone_start <= f.quantity.start < mention.start]
+                if members:
+                    zones.append((mention.end, members))
+                zone_start = mention.end
+            elif mention.kind == COND_PREFIX:
+                _, seg_end = view.segment(mention.end)
+                members = [f for f in findings if mention.start <= f.quantity.start < seg_end]
+                if members:
+                    zones.append((seg_end, members))
+                zone_start = seg_end
+            elif mention.kind == BUT:
+                route_of_but = None
+                members = []
+                for finding in findings:
+                    if zone_start <= finding.quantity.start < mention.start:
+                        members.append(finding)
+                        route_of_but = finding.route
+                members = [f for f in members if f.route == route_of_but]
+                if members:
+                    zones.append((mention.end, members))
+                zone_start = mention.end
+        return zones
+
+    def _inherited_alternative(self, structure: Structure, clause_id: str | None,
+                               position: int, state: ExtractionState) -> dict[str, Any] | None:
+        # Children of a clause that says 满足下列条件之一 are alternatives to its first
+        # threshold; so are later sentences of that clause when the list runs inline
+        # (…或满足下列条件之一：1.近三年… 2.近两年…).
+        for index, clause in enumerate(structure.ancestors(clause_id)):
+            if clause.id not in state.alt_anchor:
+                continue
+            if index == 0 and position <= state.alt_marker_at.get(clause.id, position):
+                continue
+            anchor = state.alt_anchor[clause.id]
+            if anchor is None:
+                return {"alternative_group": clause.id}
+            return {"alternative_to": anchor.as_dict()}
+        return None
+
+    # --------------------------------------------------------------- scoring
+    def _is_option(self, structure: Structure, clause_id: str | None) -> bool:
+        clause = structure.clause(clause_id)
+        return clause is not None and clause.style == "option"
+
+    def _is_scoring(self, structure: Structure, clause_id: str | None,
+                    mentions: Sequence[Mention], starts: list[int],
+                    state: ExtractionState) -> bool:
+        if clause_id is None:
+            return False
+        if clause_id not in state.scoring_cache:
+            clause = structure.clause(clause_id)
+            own = clause is not None and any(
+                m.kind == MAX_POINTS for m in _mentions_between(mentions, starts, clause.start,
+                                                                clause.head_end))
+            parent = clause.parent if clause is not None else None
+            state.scoring_cache[clause_id] = own or self._is_scoring(structure, parent, mentions,
+                                                                     starts, state)
+        return state.scoring_cache[clause_id]
+
+    def _clause_metric(self, structure: Structure, clause_id: str | None,
+                       mentions: Sequence[Mention], starts: list[int],
+                       state: ExtractionState) -> tuple[str | None, str | None]:
+        """The metric (and period) a clause's heading line names, searching up the tree."""
+        if clause_id is None:
+            return None, None
+        if clause_id not in state.heading_cache:
+            clause = structure.clause(clause_id)
+            result: tuple[str | None, str | None] = (None, None)
+            if clause is not None:
+                line_mentions = _mentions_between(mentions, starts, clause.start,
+                                                  clause.head_end)
+                metric = None
+                for mention in line_mentions:
+                    if mention.kind == METRIC:
+                        metric = mention.value
+                    elif mention.kind == RATIO and metric in self.vocab.compose:
+                        ratios = self.vocab.compose[metric]
+                        metric = ratios.get(mention.value) or (
+                            next(iter(ratios.values())) if mention.value == "*" and ratios
+                            else metric)
+                period = next((m.value for m in line_mentions if m.kind == PERIOD), None)
+                result = (metric, period) if metric else self._clause_metric(
+                    structure, clause.parent, mentions, starts, state)
+            state.heading_cache[clause_id] = result
+        return state.heading_cache[clause_id]
+
+    def _scoring_entries(self, view: _SentenceView, findings: list[Finding], points: float | None,
+                         structure: Structure, mentions: Sequence[Mention], starts: list[int],
+                         tiers: TierContext, state: ExtractionState) -> list[dict[str, Any]]:
+        clause = structure.clause(view.sentence.clause)
+        option = clause.key[1:] if clause is not None and clause.style == "option" else None
+        base = {"tier": tiers.tier_at(view.sentence.start),  # scoring rows follow their heading
+                "points": _number(points) if points is not None else None, "option": option,
+                "text": view.text[view.sentence.start:view.sentence.end].strip(),
+                "clause": view.sentence.clause}
+        if not findings:
+            metric, period = self._clause_metric(structure, view.sentence.clause, mentions, starts,
+                                                 state)
+            return [{**base, "metric": metric, "period": period, "unit": None, "bounds": []}]
+        entries: dict[str, dict[str, Any]] = {}
+        for finding in findings:
+            for comparison in finding.comparisons:
+                entry = entries.setdefault(comparison.metric, {
+                    **base, "metric": comparison.metric, "period": comparison.period,
+                    "unit": comparison.unit, "bounds": []})
+                entry["bounds"].append({"op": comparison.op, "value": _number(comparison.value)})
+        return list(entries.values())
+
+
+def _bracket_depth(text: str, start: int, position: int) -> int:
+    depth = 0
+    for char in text[start:position]:
+        if char in "(（":
+            depth += 1
+        elif char in ")）" and depth:
+            depth -= 1
+    return depth
+
+
+def _condition_of(comparisons: list[Comparison]) -> dict[str, Any] | None:
+    if not comparisons:
+        return None
+    if len(comparisons) == 1:
+        return comparisons[0].as_dict()
+    return {"all": [c.as_dict() for c in comparisons]}
+
+
+def _mentions_between(mentions: Sequence[Mention], starts: list[int], start: int,
+                      end: int) -> Sequence[Mention]:
+    return mentions[bisect.bisect_left(starts, start):bisect.bisect_left(starts, end)]
+
+
+@cache
+def criteria_assembler(language: str) -> CriteriaAssembler:
+    """Return the (cached) assembler for ``zh`` or ``en``."""
+    return CriteriaAssembler(language)

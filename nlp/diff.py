@@ -1,0 +1,379 @@
+"""Diffs between two versions of a measure: pure functions with one return shape.
+
+Three diffs, chosen by name from :data:`DIFFS`:
+
+- ``criteria``: the typed comparison of two versions' extracted criteria
+  ("revenue >= 10 million yuan -> >= 15 million yuan"), no entry for unchanged ones;
+- ``clauses``: clauses aligned across versions even when renumbered or moved, each
+  ``unchanged|changed|added|removed|moved``, with a word-level redline for changed ones;
+- ``text``: a word-level redline of two whole texts (for documents without clauses).
+
+Words are the tokens of the one spaCy pipeline (jieba for Chinese), so a redline never
+cuts 营业收入总额 in half. Nothing here reads the store: callers pass versions in.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Callable
+from difflib import SequenceMatcher
+from typing import Any
+
+from nlp.lexicon import load_data
+
+DIFF_VERSION = "policywatch.diff.v1"
+Criterion = dict[str, Any]
+Clause = dict[str, Any]
+
+_LOWER = {">=", ">"}
+_UPPER = {"<=", "<"}
+_SPACE = re.compile(r"\s+")
+# Two clauses whose text shares at least this much (Dice over character bigrams) are the
+# same clause edited; below it, one was removed and another added.
+SAME_CLAUSE_SIMILARITY = 0.5
+
+
+# -- naming things for people -------------------------------------------------------------
+def _display(kind: str, key: Any, language: str) -> str:
+    entry = load_data("display")[kind].get(str(key))
+    return entry[language] if entry else str(key)
+
+
+def format_value(value: float, unit: str | None, language: str) -> str:
+    """Write a threshold as a person would.
+
+    >>> format_value(15000000, "yuan", "zh"), format_value(15000000, "yuan", "en")
+    ('1500万元', '15 million yuan')
+    >>> format_value(100000000, "yuan", "zh"), format_value(80, "percent", "en")
+    ('1亿元', '80%')
+    """
+    number = float(value)
+    if unit == "yuan":
+        if language == "zh":
+            if number >= 1e8 and number % 1e7 == 0:
+                return f"{number / 1e8:g}亿元"
+            return f"{number / 1e4:g}万元" if number >= 1e4 else f"{number:g}元"
+        if number >= 1e6:
+            return f"{number / 1e6:g} million yuan"
+        return f"{number:,.0f} yuan"
+    if unit == "percent":
+        return f"{number:g}%"
+    suffix = {"years": ("年", " years"), "points": ("分", " points"), "count": ("项", "")}
+    zh, en = suffix.get(unit or "", ("", f" {unit}" if unit else ""))
+    return f"{number:g}{zh if language == 'zh' else en}"
+
+
+def describe_threshold(criterion: Criterion | None, language: str) -> str:
+    """``>= 1500万元 (上年度)``: comparator, value and period of one criterion."""
+    if criterion is None:
+        return "—"
+    text = (f"{_display('ops', criterion['op'], language)} "
+            f"{format_value(criterion['value'], criterion.get('unit'), language)}")
+    if criterion.get("period"):
+        period = _display("periods", criterion["period"], language)
+        text += f"（{period}）" if language == "zh" else f" ({period})"
+    return text
+
+
+# -- criteria ------------------------------------------------------------------------------
+def _direction(op: str) -> str:
+    return "lower" if op in _LOWER else "upper" if op in _UPPER else "exact"
+
+
+def _condition_signature(condition: Any, floors: frozenset[tuple[str, str]] = frozenset(),
+                         tier: str = "") -> str:
+    """What a condition is about, without its numbers (a changed band is a change).
+
+    "Revenue below 10 million, but equity financing of 20 million" (2022) and "revenue of
+    15 million, or equity financing of 20 million" (2026) are the same route: a ceiling on
+    a metric that the same tier must otherwise reach is an alternative to that floor.
+    """
+    if not condition:
+        return ""
+    if isinstance(condition, dict) and "alternative_to" in condition:
+        return "alt:" + str(condition["alternative_to"].get("metric"))
+    if isinstance(condition, dict):
+        metric, side = str(condition.get("metric")), _direction(condition.get("op", ""))
+        if side == "upper" and (tier, metric) in floors:
+            return "alt:" + metric
+        return f"if:{metric}:{side}"
+    return "if:" + str(condition)
+
+
+def _floors(criteria: list[Criterion]) -> frozenset[tuple[str, str]]:
+    return frozenset((str(c.get("tier")), str(c["metric"])) for c in criteria
+                     if _direction(c["op"]) == "lower" and not c.get("condition"))
+
+
+def criterion_key(criterion: Criterion, floors: frozenset[tuple[str, str]] = frozenset()
+                  ) -> tuple[str, str, str, str]:
+    """The identity of a criterion across versions: tier, metric, bound side, condition."""
+    tier = str(criterion.get("tier"))
+    return (tier, str(criterion["metric"]), _direction(criterion["op"]),
+            _condition_signature(criterion.get("condition"), floors, tier))
+
+
+def describe_condition(condition: Any, language: str) -> str:
+    """A condition in words: ``alternative to revenue >= 15 million yuan`` or ``if ...``."""
+    if not condition:
+        return "无条件" if language == "zh" else "unconditional"
+    if isinstance(condition, dict) and "alternative_to" in condition:
+        other = condition["alternative_to"]
+        metric = _display("metrics", other.get("metric"), language)
+        threshold = describe_threshold(other, language) if "op" in other else ""
+        return f"替代：{metric} {threshold}" if language == "zh" else \
+            f"alternative to {metric} {threshold}"
+    if isinstance(condition, dict) and "op" in condition:
+        metric = _display("metrics", condition.get("metric"), language)
+        return f"适用于{metric} {describe_threshold(condition, language)}" if language == "zh" \
+            else f"if {metric} {describe_threshold(condition, language)}"
+    return str(condition)
+
+
+def _typed(criterion: Criterion) -> dict[str, Any]:
+    return {k: criterion.get(k) for k in ("op", "value", "unit", "period", "condition")}
+
+
+def _summary(change: str, old: Criterion | None, new: Criterion | None, language: str) -> str:
+    sample = new or old
+    assert sample is not None
+    tier = _display("tiers", sample.get("tier"), language)
+    metric = _display("metrics", sample["metric"], language)
+    alternative = ""
+    condition = sample.get("condition")
+    if isinstance(condition, dict) and ("alternative_to" in condition or (
+            _direction(condition.get("op", "")) == "upper" and "metric" in condition)):
+        route = condition.get("alternative_to", condition)
+        other = _display("metrics", route["metric"], language)
+        alternative = f"（{other}的替代条件）" if language == "zh" else \
+            f" (alternative to {other})"
+    condition_note = ""
+    if change == "changed" and old and new and old.get("condition") != new.get("condition"):
+        before = describe_condition(old.get("condition"), language)
+        after = describe_condition(new.get("condition"), language)
+        condition_note = f"；条件：{before} → {after}" if language == "zh" else \
+            f"; condition: {before} -> {after}"
+    if language == "zh":
+        verb = {"changed": "", "added": "新增：", "removed": "删除："}[change]
+        if change == "changed":
+            return (f"{tier} {metric}{alternative}：{describe_threshold(old, 'zh')} → "
+                    f"{describe_threshold(new, 'zh')}{condition_note}")
+        return f"{tier} {verb}{metric}{alternative} {describe_threshold(sample, 'zh')}"
+    if change == "changed":
+        return (f"{tier}: {metric} threshold{alternative} {describe_threshold(old, 'en')} -> "
+                f"{describe_threshold(new, 'en')}{condition_note}")
+    word = "new criterion" if change == "added" else "criterion removed"
+    return f"{tier}: {word}: {metric}{alternative} {describe_threshold(sample, 'en')}"
+
+
+def criteria_changes(old: list[Criterion], new: list[Criterion]) -> list[dict[str, Any]]:
+    """Compare two versions' criteria; unchanged ones produce no entry.
+
+    Criteria are matched by tier, metric, bound side (a floor or a ceiling) and what their
+    condition is about, so "revenue >= 10 million" and "revenue >= 15 million" are one
+    criterion changed, not one removed and one added.
+
+    >>> old = [{"tier": "srdi_sme", "metric": "revenue", "op": ">=", "value": 10000000,
+    ...         "unit": "yuan", "period": "last_year", "condition": None}]
+    >>> new = [dict(old[0], value=15000000)]
+    >>> criteria_changes(old, new)[0]["summary_en"]
+    'SRDI SMEs: revenue threshold >= 10 million yuan (last year) -> >= 15 million yuan (last year)'
+    """
+    def index(items: list[Criterion]) -> dict[tuple[str, str, str, str], Criterion]:
+        keyed: dict[tuple[str, str, str, str], Criterion] = {}
+        floors = _floors(items)
+        for item in items:
+            keyed.setdefault(criterion_key(item, floors), item)
+        return keyed
+
+    before, after = index(old), index(new)
+    order = list(after) + [key for key in before if key not in after]
+    changes = []
+    for key in order:
+        was, now = before.get(key), after.get(key)
+        if was is not None and now is not None and _typed(was) == _typed(now):
+            continue
+        change = "changed" if was is not None and now is not None else (
+            "added" if now is not None else "removed")
+        sample = now or was
+        changes.append({
+            "tier": sample.get("tier"),
+            "metric": sample["metric"],
+            "change": change,
+            "old": _typed(was) if was is not None else None,
+            "new": _typed(now) if now is not None else None,
+            "summary_zh": _summary(change, was, now, "zh"),
+            "summary_en": _summary(change, was, now, "en"),
+        })
+    return changes
+
+
+# -- words and redlines ------------------------------------------------------------------
+def words(text: str, language: str = "zh") -> list[str]:
+    """Split text into the pipeline's tokens, keeping whitespace so redlines rejoin exactly."""
+    from nlp.pipeline import get_pipeline
+
+    doc = get_pipeline("zh" if language != "en" else "en").make_doc(text)
+    return [token.text_with_ws for token in doc]
+
+
+def redline(old_text: str, new_text: str, language: str = "zh") -> list[dict[str, str]]:
+    """Word-level redline: a list of ``{"op": "equal"|"delete"|"insert", "text"}``.
+
+    >>> [op for op in redline("营业收入总额在1000万元以上", "营业收入总额在1500万元以上")
+    ...  if op["op"] != "equal"]
+    [{'op': 'delete', 'text': '1000'}, {'op': 'insert', 'text': '1500'}]
+    """
+    old_words, new_words = words(old_text, language), words(new_text, language)
+    ops: list[dict[str, str]] = []
+    matcher = SequenceMatcher(a=old_words, b=new_words, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            ops.append({"op": "equal", "text": "".join(old_words[i1:i2])})
+            continue
+        if i2 > i1:
+            ops.append({"op": "delete", "text": "".join(old_words[i1:i2])})
+        if j2 > j1:
+            ops.append({"op": "insert", "text": "".join(new_words[j1:j2])})
+    return ops
+
+
+def text_changes(old_text: str, new_text: str, language: str = "zh") -> list[dict[str, str]]:
+    """The ``text`` diff: a redline of two whole texts."""
+    return redline(old_text, new_text, language)
+
+
+# -- clauses -------------------------------------------------------------------------------
+def _normalized(text: str) -> str:
+    return _SPACE.sub("", unicodedata.normalize("NFKC", text or ""))
+
+
+def _bigrams(text: str) -> set[str]:
+    folded = _normalized(text)
+    return {folded[i:i + 2] for i in range(len(folded) - 1)} or {folded}
+
+
+def clause_similarity(a: str, b: str) -> float:
+    """Dice coefficient over character bigrams: cheap, language-agnostic, order-tolerant.
+
+    >>> round(clause_similarity("营业收入在1000万元以上", "营业收入在1500万元以上"), 2)
+    0.87
+    """
+    x, y = _bigrams(a), _bigrams(b)
+    return 2 * len(x & y) / (len(x) + len(y)) if x and y else 0.0
+
+
+def _brief(clause: Clause) -> dict[str, Any]:
+    return {"id": clause.get("id"), "label": clause.get("label"), "text": clause.get("text")}
+
+
+def clause_changes(old: list[Clause], new: list[Clause], language: str = "zh"
+                   ) -> list[dict[str, Any]]:
+    """Align two clause trees and say what happened to each clause.
+
+    Identical text is matched first (``unchanged``, or ``moved`` when its label or place
+    changed, e.g. 第三条 -> 第四条); then the most similar remaining pairs above
+    :data:`SAME_CLAUSE_SIMILARITY` are ``changed`` and get a word-level redline; the rest
+    are ``removed`` or ``added``. The result follows the new document's order, with removed
+    clauses after the clause that preceded them.
+    """
+    old = [c for c in old if _normalized(c.get("text", ""))]
+    new = [c for c in new if _normalized(c.get("text", ""))]
+    pairs: dict[int, int] = {}  # new index -> old index
+    by_text: dict[str, list[int]] = {}
+    for i, clause in enumerate(old):
+        by_text.setdefault(_normalized(clause["text"]), []).append(i)
+    for j, clause in enumerate(new):
+        candidates = by_text.get(_normalized(clause["text"]))
+        if candidates:
+            pairs[j] = candidates.pop(0)
+    free_old = [i for i in range(len(old)) if i not in pairs.values()]
+    free_new = [j for j in range(len(new)) if j not in pairs]
+    scored = sorted(
+        ((clause_similarity(old[i]["text"], new[j]["text"]), -abs(i - j), i, j)
+         for i in free_old for j in free_new),
+        reverse=True,
+    )
+    used_old: set[int] = set()
+    for score, _, i, j in scored:
+        if score < SAME_CLAUSE_SIMILARITY:
+            break
+        if i in used_old or j in pairs:
+            continue
+        pairs[j] = i
+        used_old.add(i)
+    # Relative order of matched clauses tells a move from a renumbering that follows
+    # an insertion: a clause is "moved" only if it left its place among the matches.
+    matched = sorted(pairs.items())
+    old_rank = {i: rank for rank, i in enumerate(sorted(i for _, i in matched))}
+    entries: list[tuple[float, dict[str, Any]]] = []
+    for new_rank, (j, i) in enumerate(matched):
+        same_text = _normalized(old[i]["text"]) == _normalized(new[j]["text"])
+        moved = old_rank[i] != new_rank or old[i].get("label") != new[j].get("label")
+        status = ("moved" if moved else "unchanged") if same_text else "changed"
+        entry: dict[str, Any] = {"status": status, "old": _brief(old[i]), "new": _brief(new[j])}
+        if not same_text:
+            entry["redline"] = redline(old[i]["text"], new[j]["text"], language)
+            entry["similarity"] = round(clause_similarity(old[i]["text"], new[j]["text"]), 3)
+        entries.append((j, entry))
+    for j in range(len(new)):
+        if j not in pairs:
+            entries.append((j, {"status": "added", "old": None, "new": _brief(new[j])}))
+    new_of_old = {i: j for j, i in pairs.items()}
+    for i in range(len(old)):
+        if i in new_of_old:
+            continue
+        previous = max((new_of_old[k] for k in range(i) if k in new_of_old), default=-1)
+        entries.append((previous + 0.5, {"status": "removed", "old": _brief(old[i]),
+                                         "new": None}))
+    entries.sort(key=lambda pair: pair[0])
+    return [entry for _, entry in entries]
+
+
+# -- the whole diff ------------------------------------------------------------------------
+def diff_versions(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """Diff two versions, each ``{"version_id", "notice_id", "title", "published", "text",
+    "language", "extraction": {"criteria": [...], "clauses": [...]}}``.
+
+    Returns:
+        ``{"diff", "old", "new", "criteria_changes", "clauses", "counts"}``; ``clauses`` falls
+        back to one whole-text clause per side when neither version has a clause tree.
+    """
+    language = new.get("language") or old.get("language") or "zh"
+    old_x, new_x = old.get("extraction") or {}, new.get("extraction") or {}
+    old_clauses, new_clauses = old_x.get("clauses") or [], new_x.get("clauses") or []
+    if not old_clauses and not new_clauses:
+        old_clauses = [{"id": "text", "label": None, "text": old.get("text", "")}]
+        new_clauses = [{"id": "text", "label": None, "text": new.get("text", "")}]
+    clauses = clause_changes(old_clauses, new_clauses, language)
+    counts: dict[str, int] = {}
+    for entry in clauses:
+        counts[entry["status"]] = counts.get(entry["status"], 0) + 1
+    meta = ("version_id", "notice_id", "title", "published", "doc_number", "url")
+    return {
+        "diff": DIFF_VERSION,
+        "old": {k: old.get(k) for k in meta},
+        "new": {k: new.get(k) for k in meta},
+        "criteria_changes": criteria_changes(old_x.get("criteria") or [],
+                                             new_x.get("criteria") or []),
+        "clauses": clauses,
+        "counts": counts,
+    }
+
+
+DIFFS: dict[str, Callable[..., Any]] = {
+    "criteria": criteria_changes,
+    "clauses": clause_changes,
+    "text": text_changes,
+}
+
+
+def diff_fingerprint(diff: dict[str, Any]) -> str:
+    """A stable text form of a diff's substance (for events that must fire once)."""
+    return json.dumps({"criteria": diff["criteria_changes"],
+                       "clauses": [(c["status"], (c["old"] or {}).get("id"),
+                                    (c["new"] or {}).get("id")) for c in diff["clauses"]
+                                   if c["status"] != "unchanged"]},
+                      ensure_ascii=False, sort_keys=True)

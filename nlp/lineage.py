@@ -1,0 +1,257 @@
+"""Lineage signals: what a notice says about other notices, and how two notices relate.
+
+Pure functions over notice records (``{"notice_id", "title", "text", "doc_number",
+"issuer", "region", "language", "published"}``); the linking stage (:mod:`nlp.linking`)
+retrieves candidates from the store and writes the edges. Signals, strongest first:
+
+1. explicit references: a document number or a quoted title (《…》（…〔2023〕12号）) with
+   the verb around it: 同时废止 (supersedes), 修订/修改 (amends), 根据/贯彻落实 (implements
+   when a province cites a national measure), 解读 in the citing title (interprets);
+2. the same title series: normalized titles equal once 暂行/试行/year/wrapper words are
+   removed (暂行办法 -> 办法 is a new version of the same measure);
+3. translations: an English notice that names the Chinese one's document number, or whose
+   title and date match through the bilingual glossary, or whose embedding is close when
+   the model covers both languages;
+4. embedding similarity and clause overlap, which only ever support a link (they raise or
+   lower confidence) and never create a typed edge on their own.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+LINKER_VERSION = "policywatch.lineage.v1"
+
+_DOC_NUMBER = re.compile(
+    r"([\u4e00-\u9fff]{1,16})\s*[〔\[［(（【]\s*(\d{4})\s*[〕\]］)）】]\s*(\d{1,4})\s*号")
+_QUOTED = re.compile(r"《([^《》]{4,80})》\s*(?:[（(]([^（）()]{0,40}号)[）)])?")
+_EN_DOC_NUMBER = re.compile(
+    r"\b([A-Z][A-Za-z]+(?:\s+[A-Z][A-Za-z]+)*)\s*[\[〔(]\s*(\d{4})\s*[\]〕)]\s*No\.?\s*(\d{1,4})")
+_WRAPPER = re.compile(
+    r"^(?:[\u4e00-\u9fff、]{0,30}?)?关于(?:印发|发布|公布)?《?(.+?)》?"
+    r"的(?:通知|公告|通告|批复|决定)$")
+_SERIES_NOISE = re.compile(
+    r"[（(][^）)]*(?:试行|修订|征求意见稿|\d{4}年?)[^）)]*[）)]|暂行|试行|\d{4}年(?:版|度)?")
+_SPACE = re.compile(r"\s+")
+
+# Verbs near a reference and the relation they state, nearest wins (data, not branches).
+RELATION_CUES: tuple[tuple[str, str], ...] = (
+    ("同时废止", "supersedes"), ("予以废止", "supersedes"), ("废止", "supersedes"),
+    ("不再执行", "supersedes"), ("停止执行", "supersedes"), ("代替", "supersedes"),
+    # A revised text (修订后的…印发) replaces the old one; 修改/修正 change parts of it.
+    ("修订", "supersedes"), ("修改", "amends"), ("修正", "amends"),
+    ("根据", "implements"), ("依据", "implements"), ("贯彻落实", "implements"),
+    ("按照", "implements"), ("落实", "implements"),
+    ("repeal", "supersedes"), ("replace", "supersedes"), ("amend", "amends"),
+    ("pursuant to", "implements"), ("in accordance with", "implements"),
+)
+INTERPRETATION_MARKERS = ("解读", "答记者问", "政策问答", "一图读懂", "interpretation", "explainer",
+                          "q&a")
+CUE_WINDOW = 24
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One mention of another document inside a notice."""
+
+    title: str | None
+    doc_number: str | None
+    cue: str | None  # the relation its verb states, if any
+    text: str  # the span, for evidence
+
+
+def normalize_doc_number(value: str | None) -> str | None:
+    """One spelling per document number: 〔〕 brackets, half-width digits, no spaces.
+
+    >>> normalize_doc_number("工信部企业[2022] 63号"), normalize_doc_number("粤工信规字（2024）5号")
+    ('工信部企业〔2022〕63号', '粤工信规字〔2024〕5号')
+    """
+    if not value:
+        return None
+    folded = unicodedata.normalize("NFKC", value)
+    match = _DOC_NUMBER.search(folded)
+    if not match:
+        return _SPACE.sub("", folded) or None
+    prefix, year, number = match.groups()
+    return f"{prefix}〔{year}〕{int(number)}号"
+
+
+def title_core(title: str | None) -> str:
+    """The measure's own name inside a notice title.
+
+    >>> title_core("工业和信息化部关于印发《优质中小企业梯度培育管理暂行办法》的通知")
+    '优质中小企业梯度培育管理暂行办法'
+    """
+    if not title:
+        return ""
+    folded = _SPACE.sub("", unicodedata.normalize("NFKC", title)).replace('"', "“")
+    quoted = re.search(r"《(.+?)》", folded)
+    if quoted and ("印发" in folded or "发布" in folded or "公布" in folded):
+        return quoted.group(1)
+    match = _WRAPPER.match(folded)
+    return match.group(1) if match else folded
+
+
+def series_key(title: str | None) -> str:
+    """Titles of versions of one measure share this key (暂行, 试行, years removed).
+
+    >>> series_key("关于印发《优质中小企业梯度培育管理暂行办法》的通知") == series_key(
+    ...     "关于印发《优质中小企业梯度培育管理办法》的通知")
+    True
+    """
+    core = title_core(title)
+    return _SERIES_NOISE.sub("", core).strip("，,。 ")
+
+
+AFTER_WINDOW = 10
+
+
+def _cue_near(text: str, start: int, end: int) -> str | None:
+    """The relation stated by the verb nearest to a reference.
+
+    Chinese puts repeal and revision verbs after their object (《X》同时废止, 对《X》进行了修订)
+    and basis verbs before it (根据《X》): look both ways, nearest wins.
+    """
+    before = text[max(0, start - CUE_WINDOW):start].lower()
+    after = text[end:end + AFTER_WINDOW].lower()
+    best: tuple[int, str] | None = None
+    for word, relation in RELATION_CUES:
+        position = before.rfind(word)
+        if position >= 0:
+            distance = len(before) - position
+            if best is None or distance < best[0]:
+                best = (distance, relation)
+        position = after.find(word)
+        if position >= 0 and relation in {"supersedes", "amends"}:
+            if best is None or position < best[0]:
+                best = (position, relation)
+    return best[1] if best else None
+
+
+def references(text: str) -> list[Reference]:
+    """Every document a notice cites: quoted titles (with their number) and bare numbers.
+
+    >>> [r.doc_number for r in references(
+    ...     "《优质中小企业梯度培育管理暂行办法》（工信部企业〔2022〕63号）同时废止。")]
+    ['工信部企业〔2022〕63号']
+    """
+    folded = unicodedata.normalize("NFKC", text)
+    found: list[Reference] = []
+    covered: list[tuple[int, int]] = []
+    for match in _QUOTED.finditer(folded):
+        title, number = match.group(1), normalize_doc_number(match.group(2))
+        found.append(Reference(title, number, _cue_near(folded, match.start(), match.end()),
+                               match.group(0)))
+        covered.append(match.span())
+    for match in _DOC_NUMBER.finditer(folded):
+        if any(a <= match.start() < b for a, b in covered):
+            continue
+        found.append(Reference(None, normalize_doc_number(match.group(0)),
+                               _cue_near(folded, match.start(), match.end()), match.group(0)))
+    for match in _EN_DOC_NUMBER.finditer(folded):
+        found.append(Reference(None, f"{match.group(1)} [{match.group(2)}] No. {match.group(3)}",
+                               _cue_near(folded, match.start(), match.end()), match.group(0)))
+    return found
+
+
+def english_number_key(value: str | None) -> str | None:
+    """``[2022] No. 63`` style key shared by a Chinese number and its English rendering.
+
+    >>> english_number_key("工信部企业〔2022〕63号"), english_number_key("MIIT Qiye [2022] No. 63")
+    ('2022-63', '2022-63')
+    """
+    if not value:
+        return None
+    folded = unicodedata.normalize("NFKC", value)
+    match = _DOC_NUMBER.search(folded) or _EN_DOC_NUMBER.search(folded)
+    if not match:
+        return None
+    return f"{match.group(2)}-{int(match.group(3))}"
+
+
+def is_interpretation(title: str | None) -> bool:
+    """Whether a title announces an interpretation (解读) of another document."""
+    lowered = (title or "").lower()
+    return any(marker in lowered for marker in INTERPRETATION_MARKERS)
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A typed, evidenced relation from one notice to another."""
+
+    source: int
+    target: int
+    type: str  # supersedes | amends | translation_of | same_as | interprets | implements | cites
+    confidence: float
+    evidence: dict[str, Any]
+
+
+def _later(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return (a.get("published") or "") >= (b.get("published") or "")
+
+
+def relate(new: dict[str, Any], old: dict[str, Any], *, cited: list[Reference],
+           similarity: float | None = None, similarity_usable: bool = False) -> Edge | None:
+    """Decide the typed edge from ``new`` to a candidate ``old``, if any.
+
+    Args:
+        new: the notice being linked.
+        old: a candidate retrieved for it.
+        cited: ``new``'s references that point at ``old`` (by number or title).
+        similarity: cosine similarity of the two notices' embeddings, if computed.
+        similarity_usable: whether the embedding model covers both texts' languages.
+    """
+    evidence: dict[str, Any] = {}
+    if similarity is not None:
+        evidence["embedding_similarity"] = round(similarity, 3)
+    support = 0.05 if similarity_usable and similarity is not None and similarity > 0.6 else 0.0
+    new_lang, old_lang = new.get("language") or "zh", old.get("language") or "zh"
+    if new_lang != old_lang:
+        key_new = {english_number_key(r.doc_number) for r in cited} | {
+            english_number_key(new.get("doc_number"))}
+        number_match = english_number_key(old.get("doc_number")) in key_new - {None}
+        if number_match:
+            evidence["doc_number"] = old.get("doc_number")
+            return Edge(new["notice_id"], old["notice_id"], "translation_of", 0.95, evidence)
+        if similarity_usable and similarity is not None and similarity > 0.8:
+            return Edge(new["notice_id"], old["notice_id"], "translation_of", 0.75, evidence)
+        return None
+    if cited:
+        # The strongest mention is the evidence: one with a number and a verb beats a bare
+        # title (the interpretation's own heading quotes the title without either).
+        reference = max(cited, key=lambda r: (r.cue is not None, r.doc_number is not None))
+        evidence["quote"] = reference.text
+        if reference.doc_number:
+            evidence["doc_number"] = reference.doc_number
+        if is_interpretation(new.get("title")):
+            return Edge(new["notice_id"], old["notice_id"], "interprets", 0.9 + support,
+                        evidence)
+        cue = reference.cue
+        if cue in {"supersedes", "amends"}:
+            confidence = 0.97 if cue == "supersedes" else 0.9
+            if not _later(new, old):
+                # An older notice naming the newer one that repeals it ("该文件已废止，现行
+                # 标准见《…》"): the newer one supersedes it.
+                return Edge(old["notice_id"], new["notice_id"], cue, confidence - 0.02,
+                            dict(evidence, stated_by="the repealed notice"))
+            return Edge(new["notice_id"], old["notice_id"], cue, confidence, evidence)
+        if cue == "implements" and new.get("region") not in (None, "national") and \
+                old.get("region") in (None, "national"):
+            return Edge(new["notice_id"], old["notice_id"], "implements", 0.9, evidence)
+        return Edge(new["notice_id"], old["notice_id"], "cites", 0.85 + support, evidence)
+    same_number = new.get("doc_number") and new.get("doc_number") == old.get("doc_number")
+    if same_number and new.get("language") == old.get("language"):
+        # The same document published on two sites (MIIT and gov.cn): one measure.
+        evidence["doc_number"] = new.get("doc_number")
+        return Edge(new["notice_id"], old["notice_id"], "same_as", 0.95, evidence)
+    same_series = series_key(new.get("title")) and series_key(new.get("title")) == series_key(
+        old.get("title"))
+    if same_series and new.get("issuer") == old.get("issuer") and _later(new, old) and \
+            new.get("doc_number") != old.get("doc_number"):
+        evidence["series"] = series_key(new.get("title"))
+        evidence["titles"] = [old.get("title"), new.get("title")]
+        return Edge(new["notice_id"], old["notice_id"], "supersedes", 0.8 + support, evidence)
+    return None

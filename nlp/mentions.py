@@ -1,0 +1,190 @@
+"""Finding every rule mention in a text in one pass per rule family.
+
+A mention is a span with a kind (``METRIC``, ``QUANTITY``, ``TIER``, ...) and a payload
+(the metric id, a :class:`~nlp.numbers.Quantity`, the tier id, ...). Lexicon phrases from
+all the data files scan together in one trie regex; numbers, dates, document numbers and
+points have their own patterns. Overlaps resolve leftmost-longest, so ``近2年`` is a period
+and not the quantity ``2年``, and ``2022年6月1日`` is a date and not ``2022年``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from nlp.dates import date_scanner
+from nlp.lexicon import PhraseTable, load_data
+from nlp.numbers import quantity_scanner
+from nlp.tiers import add_tier_phrases
+
+# Mention kinds.
+TIER = "TIER"
+METRIC = "METRIC"
+RATIO = "RATIO"
+PERIOD = "PERIOD"
+CMP_PREFIX = "CMP_PREFIX"
+CMP_SUFFIX = "CMP_SUFFIX"
+OR = "OR"
+BUT = "BUT"
+EACH = "EACH"
+IGNORE = "IGNORE"
+COND_PREFIX = "COND_PREFIX"
+COND_SUFFIX = "COND_SUFFIX"
+ALTERNATIVES = "ALTERNATIVES"
+QUANTITY = "QUANTITY"
+DATE = "DATE"
+DOCNO = "DOCNO"
+POINTS = "POINTS"
+MAX_POINTS = "MAX_POINTS"
+
+# Which kind wins when two mentions start at the same place and are equally long.
+_PRIORITY = {DATE: 0, DOCNO: 1, MAX_POINTS: 2, POINTS: 3, QUANTITY: 9}
+_MARKER_KINDS = {"or": OR, "but": BUT, "each": EACH, "ignore": IGNORE,
+                 "condition_prefix": COND_PREFIX, "condition_suffix": COND_SUFFIX,
+                 "alternatives": ALTERNATIVES}
+
+
+@dataclass(slots=True)
+class Mention:
+    """One rule mention at ``text[start:end]``; ``value`` depends on ``kind``."""
+
+    kind: str
+    start: int
+    end: int
+    value: Any
+
+
+def build_phrase_table(language: str) -> PhraseTable:
+    """Collect the lexicon phrases of one language from every data file.
+
+    Raises:
+        RuleDataError: a phrase is given two meanings across the files.
+    """
+    table = PhraseTable(language)
+    for metric, spec in load_data("metrics")["metrics"].items():
+        for phrase in spec.get(language, []):
+            table.add(phrase, METRIC, metric)
+    ratios = load_data("ratios")
+    forms = ratios["forms"][language]
+    for denominator, spec in ratios["denominators"].items():
+        for noun in spec.get(language, []):
+            for prefix in forms["prefixes"]:
+                for suffix in forms["suffixes"]:
+                    joiner = " " if language == "en" else ""
+                    phrase = joiner.join(part for part in (prefix, noun, suffix) if part)
+                    table.add(phrase, RATIO, denominator)
+    for phrase in ratios["bare"].get(language, []):
+        table.add(phrase, RATIO, "*")
+    for phrase, period in load_data("periods")[language].items():
+        table.add(phrase, PERIOD, period)
+    comparators = load_data("comparators")[language]
+    for phrase, op in comparators["prefix"].items():
+        table.add(phrase, CMP_PREFIX, op)
+    for phrase, op in comparators["suffix"].items():
+        table.add(phrase, CMP_SUFFIX, op)
+    markers = load_data("markers")[language]
+    for name, kind in _MARKER_KINDS.items():
+        for phrase in markers.get(name, []):
+            table.add(phrase, kind, name)
+    add_tier_phrases(table, language)
+    return table
+
+
+class MentionScanner:
+    """Scans a text for every mention kind of one language."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        self.table = build_phrase_table(language)
+        self.phrase_re = self.table.compile()
+        self.quantities = quantity_scanner(language)
+        markers = load_data("markers")
+        flags = re.IGNORECASE if language == "en" else 0
+        self.points_res = [re.compile(p, flags) for p in markers["points"][language]]
+        self.max_points_res = [re.compile(p, flags) for p in markers["max_points"][language]]
+        self.docno = DocNumberFinder()
+
+    def scan(self, text: str) -> list[Mention]:
+        """Return the non-overlapping mentions of ``text``, ordered by position."""
+        found: list[Mention] = []
+        lookup = self.table.lookup
+        for match in self.phrase_re.finditer(text):
+            entry = lookup(match.group())
+            if entry is not None:
+                found.append(Mention(entry.kind, match.start(), match.end(), entry.value))
+        for quantity in self.quantities.scan(text):
+            found.append(Mention(QUANTITY, quantity.start, quantity.end, quantity))
+        for date in date_scanner().scan(text):
+            found.append(Mention(DATE, date.start, date.end, date.date))
+        for start, end, number in self.docno.finditer(text):
+            found.append(Mention(DOCNO, start, end, number))
+        for kind, regexes in ((POINTS, self.points_res), (MAX_POINTS, self.max_points_res)):
+            for regex in regexes:
+                for match in regex.finditer(text):
+                    found.append(Mention(kind, match.start(), match.end(),
+                                         float(match.group("num").translate(_DIGITS))))
+        return resolve_overlaps(found)
+
+
+_DIGITS = {code: code - 0xFEE0 for code in range(0xFF10, 0xFF1A)}
+
+
+def resolve_overlaps(found: list[Mention]) -> list[Mention]:
+    """Keep the leftmost-longest mention wherever two overlap.
+
+    >>> [m.kind for m in resolve_overlaps([Mention("QUANTITY", 1, 3, None),
+    ...                                    Mention("PERIOD", 0, 3, None)])]
+    ['PERIOD']
+    """
+    found.sort(key=lambda m: (m.start, -(m.end - m.start), _PRIORITY.get(m.kind, 5)))
+    kept: list[Mention] = []
+    last_end = -1
+    for mention in found:
+        if mention.start >= last_end:
+            kept.append(mention)
+            last_end = mention.end
+    return kept
+
+
+class DocNumberFinder:
+    """Finds document numbers (发文字号) such as 工信部企业〔2022〕63号 in any bracket style."""
+
+    def __init__(self) -> None:
+        spec = load_data("metadata")
+        self.full = re.compile(spec["doc_number"])
+        # Search for the bracketed year first, then read the issuer code backwards: far
+        # cheaper than letting the prefix pattern start at every Chinese character.
+        self.core = re.compile(r"[〔\[［(（【]\s*(?:19|20)[0-9０-９]{2}\s*[〕\]］)）】]\s*第?\s*"
+                               r"[0-9０-９]{1,4}\s*号")
+
+    def finditer(self, text: str) -> list[tuple[int, int, str]]:
+        """Return ``(start, end, normalized number)`` for each document number in ``text``."""
+        numbers = []
+        for core in self.core.finditer(text):
+            prefix_end = core.start()
+            while prefix_end > 0 and text[prefix_end - 1] in " \t\u3000":
+                prefix_end -= 1  # 国办发 〔2019〕6号
+            start = prefix_end
+            while start > 0 and prefix_end - start < 16 and "\u4e00" <= text[start - 1] <= "\u9fff":
+                start -= 1
+            if start == prefix_end:
+                continue
+            match = self.full.fullmatch(text, start, core.end())
+            if match:
+                numbers.append((start, core.end(), normalize_doc_number(match)))
+        return numbers
+
+
+def normalize_doc_number(match: re.Match[str]) -> str:
+    """Write a document number the canonical way: 粤工信规字[2024]5号 -> 粤工信规字〔2024〕5号."""
+    year = match.group("year").translate(_DIGITS)
+    number = str(int(match.group("num").translate(_DIGITS)))
+    return f"{match.group('prefix')}〔{year}〕{number}号"
+
+
+@cache
+def mention_scanner(language: str) -> MentionScanner:
+    """Return the (cached) scanner for ``zh`` or ``en``."""
+    return MentionScanner(language)

@@ -1,0 +1,133 @@
+"""Tiers of the graded-cultivation system, named in Chinese or English, quotes and all.
+
+Canonical ids: ``innovative_sme`` (创新型中小企业, from 2026 科技和创新型中小企业), ``srdi_sme``
+(专精特新中小企业) and ``little_giant`` (专精特新"小巨人"企业). Phrases and quote pairs come
+from ``data/tiers.json``; the longest phrase wins, so 专精特新“小巨人”企业 is one
+``little_giant`` mention and never also an ``srdi_sme`` one.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from nlp.lexicon import PhraseTable, expand_quotes, load_data
+
+if TYPE_CHECKING:
+    from nlp.clauses import Line
+    from nlp.mentions import Mention
+
+TIER_IDS = ("innovative_sme", "srdi_sme", "little_giant")
+STRUCTURAL_STYLES = frozenset({"annex", "chapter", "section"})
+HEADING_STYLES = frozenset({None, "annex", "chapter", "section", "article", "part"})
+
+
+def tier_phrases(language: str) -> dict[str, str]:
+    """Return every phrase (quote variants expanded) naming a tier, mapped to its id.
+
+    English text often quotes the Chinese name, so ``en`` includes the Chinese phrases.
+
+    >>> tier_phrases("zh")["专精特新「小巨人」企业"]
+    'little_giant'
+    """
+    spec = load_data("tiers")
+    pairs = [tuple(pair) for pair in spec["quote_pairs"]]
+    languages = ("zh",) if language == "zh" else ("en", "zh")
+    phrases: dict[str, str] = {}
+    for tier, names in spec["tiers"].items():
+        for lang in languages:
+            for phrase in names.get(lang, []):
+                for variant in expand_quotes(phrase, pairs):
+                    phrases[variant] = tier
+    return phrases
+
+
+def add_tier_phrases(table: PhraseTable, language: str) -> None:
+    """Add the tier phrases of ``language`` to a mention phrase table."""
+    for phrase, tier in tier_phrases(language).items():
+        table.add(phrase, "TIER", tier)
+
+
+def tiers_mentioned(mentions: Sequence[Mention], title_tiers: Sequence[str] = ()) -> list[str]:
+    """Return the tier ids mentioned, in order of first mention, each once.
+
+    >>> from nlp.mentions import Mention
+    >>> tiers_mentioned([Mention("TIER", 0, 2, "srdi_sme"), Mention("TIER", 5, 9, "srdi_sme")])
+    ['srdi_sme']
+    """
+    seen = dict.fromkeys(title_tiers)
+    for mention in mentions:
+        if mention.kind == "TIER":
+            seen.setdefault(mention.value, None)
+    return list(seen)
+
+
+class TierContext:
+    """Which tier a criterion belongs to.
+
+    A sentence that names a tier before its first threshold is about that tier
+    (专精特新中小企业需同时满足…). Otherwise the tier of the nearest heading above counts: a
+    heading names a tier early on and reads as one (a chapter or annex title, or an
+    unnumbered line, article or 一、 part that also carries a standards keyword such as 标准,
+    认定, 条件, criteria). Items of a list never set it, and a tier named as a prerequisite
+    (已被评价为创新型中小企业, 已获得…称号) never does, so "(八)已获得科技和创新型中小企业称号"
+    inside the SRDI conditions keeps them SRDI.
+    """
+
+    def __init__(self, language: str, lines: Sequence[Line], mentions: Sequence[Mention],
+                 text: str, default: str | None) -> None:
+        spec = load_data("tiers")
+        keywords = spec["heading_keywords"][language]
+        window = spec["heading_window"][language]
+        self.language = language
+        self.text = text
+        markers = "|".join(re.escape(p.lower()) for p in spec["prerequisite_markers"][language])
+        # "已被认定为省级专精特新中小企业": a level word may stand between marker and tier.
+        self.prerequisite = re.compile(rf"(?:{markers})[^，,。；;:：]{{0,4}}$")
+        self.tiers = [m for m in mentions if m.kind == "TIER" and not self._is_prerequisite(m)]
+        self.starts = [m.start for m in self.tiers]
+        self.default = default
+        self.positions: list[int] = []
+        self.values: list[str] = []
+        for line in lines:
+            if line.style not in HEADING_STYLES:
+                continue
+            index = bisect.bisect_left(self.starts, line.body_start)
+            if index == len(self.tiers) or self.tiers[index].start >= line.end:
+                continue
+            first = self.tiers[index]
+            if first.start - line.body_start > window:
+                continue
+            body = text[line.body_start:line.end]
+            lowered = body.lower() if language == "en" else body
+            if line.style in STRUCTURAL_STYLES or any(k in lowered for k in keywords):
+                self.positions.append(line.start)
+                self.values.append(first.value)
+
+    def _is_prerequisite(self, mention: Mention) -> bool:
+        head = self.text[max(0, mention.start - 40):mention.start]
+        head = head.lower().rstrip() if self.language == "en" else head.rstrip("“\"「《 ")
+        return self.prerequisite.search(head) is not None
+
+    def first_tier(self, start: int, end: int) -> str | None:
+        """The first tier named (not as a prerequisite) in ``text[start:end]``."""
+        index = bisect.bisect_left(self.starts, start)
+        if index < len(self.tiers) and self.tiers[index].start < end:
+            return self.tiers[index].value
+        return None
+
+    def tier_at(self, position: int, sentence_start: int | None = None) -> str | None:
+        """Return the tier in force at ``position``.
+
+        Args:
+            position: where the threshold is (its first number).
+            sentence_start: where its sentence starts; a tier named between the two wins.
+        """
+        if sentence_start is not None:
+            index = bisect.bisect_left(self.starts, sentence_start)
+            if index < len(self.tiers) and self.tiers[index].start < position:
+                return self.tiers[index].value
+        index = bisect.bisect_right(self.positions, position) - 1
+        return self.values[index] if index >= 0 else self.default

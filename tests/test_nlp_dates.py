@@ -1,0 +1,68 @@
+"""Dates in every written form, and the role each plays in a notice."""
+# ruff: noqa: E501 - tables of Chinese cases: each CJK character counts double width
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from nlp import extract_notice
+from nlp.dates import parse_date
+
+# fmt: off
+FORMS = [
+    ("2022年6月1日",          dt.date(2022, 6, 1)),
+    ("2022年06月01日",        dt.date(2022, 6, 1)),
+    ("２０２２年６月１日",    dt.date(2022, 6, 1)),
+    ("二〇二五年二月二十日",  dt.date(2025, 2, 20)),
+    ("一九九六年六月二十九日", dt.date(1996, 6, 29)),
+    ("2025-02-20",            dt.date(2025, 2, 20)),
+    ("2025.02.20",            dt.date(2025, 2, 20)),
+    ("2025/2/20",             dt.date(2025, 2, 20)),
+    ("June 1, 2022",          dt.date(2022, 6, 1)),
+    ("1 June 2022",           dt.date(2022, 6, 1)),
+    ("Jan. 17, 2026",         dt.date(2026, 1, 17)),
+    ("17th January 2026",     dt.date(2026, 1, 17)),
+]
+ROLES = [
+    # text, expected roles (unlisted roles are None)
+    ("关于印发办法的通知\n工业和信息化部\n2022年6月1日",
+     {"written": "2022-06-01"}),
+    ("成文日期：2024年3月8日\n发布日期：2024年3月12日",
+     {"written": "2024-03-08", "published": "2024-03-12"}),
+    ("第三十条 本办法自2022年8月1日起施行。",
+     {"effective": "2022-08-01"}),
+    ("第二十条 本细则自2024年4月1日起施行，有效期5年。",
+     {"effective": "2024-04-01", "expires": "2029-03-31"}),
+    ("本办法自2025年3月1日起施行，有效期至2028年2月29日。",
+     {"effective": "2025-03-01", "expires": "2028-02-29"}),
+    ("国务院\n2019年1月24日\n本方案自印发之日起施行。",
+     {"written": "2019-01-24", "effective": "2019-01-24"}),
+    ("参考消息网2026-01-19号报道\n工业和信息化部今天修订发布了办法。",
+     {"published": "2026-01-19"}),
+    ("第七条 创新型中小企业有效期为三年。\n第八条 本办法自2022年8月1日起施行。",
+     {"effective": "2022-08-01"}),
+    ("Date of issue: January 17, 2026\nThese Measures shall come into force on 1 April 2026.",
+     {"written": "2026-01-17", "effective": "2026-04-01"}),
+    ("Published: 2026-01-19\nThese Measures shall be valid until 31 March 2031.",
+     {"published": "2026-01-19", "expires": "2031-03-31"}),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(("text", "expected"), FORMS)
+def test_nlp_dates_every_form_parses(text, expected):
+    assert parse_date(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), ROLES)
+def test_nlp_dates_roles(text, expected):
+    dates = extract_notice(text)["dates"]
+    assert dates == {role: expected.get(role)
+                     for role in ("written", "published", "effective", "expires")}
+
+
+@pytest.mark.parametrize("text", ["2022年2月30日", "2022-13-01", "二〇二二年十三月一日"])
+def test_nlp_dates_impossible_dates_are_ignored(text):
+    assert parse_date(text) is None
