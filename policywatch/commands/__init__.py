@@ -7,6 +7,7 @@ from policywatch.commands.extract import extract_command
 from policywatch.commands.importing import import_command
 from policywatch.commands.lineage import diff, lineage
 from policywatch.commands.pending import PENDING_COMMANDS
+from policywatch.commands.process import process
 
 ALL_COMMANDS = [
     demo,
@@ -14,6 +15,7 @@ ALL_COMMANDS = [
     parse,
     import_command,
     extract_command,
+    process,
     lineage,
     diff,
     bench,

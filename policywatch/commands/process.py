@@ -1,0 +1,28 @@
+"""``policywatch process``."""
+
+from __future__ import annotations
+
+import click
+
+from policywatch.cli import AppContext, echo_json, main_errors, pass_app
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print each step's counts as JSON.")
+@pass_app
+@main_errors
+def process(app: AppContext, as_json: bool) -> None:
+    """Run the NLP stage over pending versions: extraction, lineage, search index.
+
+    Only missing work is done: a step skips versions its current producer version has
+    already handled, so this is safe to run after every crawl.
+
+    Example:
+
+        policywatch process
+    """
+    from policywatch.pipeline import process_pending
+
+    figures = process_pending(app.store(), echo=None if as_json else click.echo)
+    if as_json:
+        echo_json(figures)
