@@ -5,9 +5,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
+from crawler.documents.archive import read_zip
 from crawler.documents.base import Document, EmptyDocument, UnsupportedFormat
 from crawler.documents.encoding import looks_binary
 from crawler.documents.html import read_html
+from crawler.documents.ofd import read_ofd
+from crawler.documents.office import read_doc, read_docx, read_wps
+from crawler.documents.pdf import read_pdf
+from crawler.documents.sheets import read_xls, read_xlsx
 from crawler.documents.text import read_text
 
 Reader = Callable[[bytes, str | None], Document]
@@ -15,6 +20,14 @@ Reader = Callable[[bytes, str | None], Document]
 READERS: dict[str, Reader] = {
     "html": read_html,
     "txt": read_text,
+    "pdf": read_pdf,
+    "docx": read_docx,
+    "doc": read_doc,
+    "wps": read_wps,
+    "xls": read_xls,
+    "xlsx": read_xlsx,
+    "ofd": read_ofd,
+    "zip": read_zip,
 }
 
 _EXTENSIONS = {
@@ -43,7 +56,8 @@ def _sniff(data: bytes) -> str | None:
         return "zip"  # DOCX, XLSX, OFD or a plain bundle
     lowered = head[:512].lower()
     if lowered.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<body" in lowered \
-            or b"<div" in lowered or b"<table" in lowered or b"<head" in lowered:
+            or b"<div" in lowered or b"<table" in lowered or b"<head" in lowered \
+            or lowered.startswith((b"<p>", b"<p ")):  # a bare fragment, as CMS APIs return
         return "html"
     return None
 
