@@ -145,3 +145,25 @@ def test_import_records_a_run(runner, tmp_path, db_path):
         (run,) = store.db["runs"].rows
     assert run["kind"] == "import" and run["status"] == "failed"
     assert json.loads(run["stats"]) == {"new": 1, "new_version": 0, "unchanged": 0, "failed": 1}
+
+
+def _attachment_samples() -> dict[str, bytes]:
+    from tests.test_documents_formats import _samples
+
+    return {name: build() for name, build in _samples().items()}
+
+
+@pytest.mark.parametrize("name", ["notice.pdf", "notice.docx", "notice.doc", "notice.wps",
+                                  "summary.xls", "summary.xlsx", "notice.ofd", "bundle.zip"])
+def test_import_accepts_every_attachment_format(runner, tmp_path, db_path, name):
+    path = tmp_path / name
+    path.write_bytes(_attachment_samples()[name])
+    first = runner.invoke(cli, ["--db", str(db_path), "import", str(path)])
+    again = runner.invoke(cli, ["--db", str(db_path), "import", str(path)])
+    assert first.exit_code == 0, first.output
+    (row,), (repeat,) = lines(first.output), lines(again.output)
+    assert row["status"] == "new" and repeat["status"] == "unchanged"
+    with open_store(db_path) as store:
+        version = store.db["versions"].get(row["version_id"])
+    assert version["format"] == name.rsplit(".", 1)[1]
+    assert version["parser"].endswith(".v1") and version["text"].strip()

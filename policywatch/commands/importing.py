@@ -30,7 +30,7 @@ def _check_url(_ctx: click.Context, _param: click.Parameter, value: str | None) 
 @pass_app
 @main_errors
 def import_command(app: AppContext, paths: tuple[Path, ...], url: str | None) -> None:
-    """Add saved files (HTML, TXT) to the store as notices.
+    """Add saved files to the store as notices: HTML, TXT, PDF, DOC, DOCX, WPS, XLS, XLSX, OFD, ZIP.
 
     Prints one JSON line per file: path, notice_id, version_id and status (new,
     new_version or unchanged). A file that cannot be read is reported on stderr and the
