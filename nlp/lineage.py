@@ -51,6 +51,11 @@ RELATION_CUES: tuple[tuple[str, str], ...] = (
 INTERPRETATION_MARKERS = ("解读", "答记者问", "政策问答", "一图读懂", "interpretation", "explainer",
                           "q&a")
 CUE_WINDOW = 24
+# Only normative documents form version series by title. Yearly activity notices
+# (2024年度…名单的公示, 关于开展2025年…申报工作的通知) share titles across years but are
+# not versions of each other.
+NORMATIVE_SUFFIXES = ("办法", "标准", "细则", "规定", "条例", "规则", "意见", "指引", "指南",
+                      "准则", "措施", "制度", "目录")
 
 
 @dataclass(frozen=True)
@@ -247,8 +252,8 @@ def relate(new: dict[str, Any], old: dict[str, Any], *, cited: list[Reference],
         # The same document published on two sites (MIIT and gov.cn): one measure.
         evidence["doc_number"] = new.get("doc_number")
         return Edge(new["notice_id"], old["notice_id"], "same_as", 0.95, evidence)
-    same_series = series_key(new.get("title")) and series_key(new.get("title")) == series_key(
-        old.get("title"))
+    key = series_key(new.get("title"))
+    same_series = key.endswith(NORMATIVE_SUFFIXES) and key == series_key(old.get("title"))
     if same_series and new.get("issuer") == old.get("issuer") and _later(new, old) and \
             new.get("doc_number") != old.get("doc_number"):
         evidence["series"] = series_key(new.get("title"))

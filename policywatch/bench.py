@@ -114,3 +114,191 @@ def bench_crawl(echo: Echo, pages: int = 300) -> dict[str, Any]:
 
 
 BENCHMARKS: dict[str, Callable[..., dict[str, Any]]] = {"crawl": bench_crawl}
+
+
+# -- linking ---------------------------------------------------------------------------
+PROVINCES = ("北京市", "天津市", "河北省", "山西省", "内蒙古自治区", "辽宁省", "吉林省",
+             "黑龙江省", "上海市", "江苏省", "浙江省", "安徽省", "福建省", "江西省", "山东省",
+             "河南省", "湖北省", "湖南省", "广东省", "广西壮族自治区", "海南省", "重庆市",
+             "四川省", "贵州省", "云南省", "西藏自治区", "陕西省", "甘肃省", "青海省",
+             "宁夏回族自治区", "新疆维吾尔自治区")
+_NATIONAL = ("《优质中小企业梯度培育管理暂行办法》（工信部企业〔2022〕63号）",
+             "《优质中小企业梯度培育管理办法》（工信部企业〔2026〕2号）")
+
+
+def synthetic_notice(index: int) -> dict[str, Any]:
+    """One provincial notice made from the real policy line, varied by index.
+
+    Standards form title series per province and topic (a new edition every year cites
+    its predecessor), list notices and interpretations cite a standard or a national
+    measure, so every notice has a handful of true relations and most pairs none.
+    """
+    # Twelve consecutive notices share a province and a topic: three editions of a standard
+    # (each superseding the last) and the list notices, calls and interpretations around
+    # them. Relations per notice stay the same at any corpus size.
+    group, within = divmod(index, 12)
+    province = PROVINCES[group % len(PROVINCES)]
+    topic = group
+    year = 2017 + within // 4 * 3
+    kind = ("standard", "list", "interpretation", "call")[within % 4]
+    series = f"{province}第{topic + 1}类专精特新中小企业认定标准"
+    number = f"{province[:2]}工信规〔{year}〕{group % 997 + 1}号"
+    national = _NATIONAL[year >= 2026]
+    revenue = 1000 + (index % 7) * 100
+    if kind == "standard":
+        title = f"关于印发《{series}》的通知"
+        body = (f"根据{national}，结合本省实际，现将《{series}》印发给你们。"
+                f"原《{series}》同时废止。\n第一条 申请认定的企业应当同时满足以下条件：\n"
+                f"（一）从事特定细分市场时间达到{2 + index % 2}年以上。\n"
+                f"（二）上年度营业收入总额在{revenue}万元以上。")
+    elif kind == "list":
+        title = f"关于{year}年度{province}第{topic + 1}批专精特新中小企业名单的公示"
+        number = f"{province[:2]}工信函〔{year}〕{index % 997 + 1}号"
+        body = f"按照{national}和《{series}》有关要求，现将拟认定企业名单予以公示。"
+    elif kind == "interpretation":
+        title = f"《{series}》政策解读"
+        number = None
+        body = f"近日，省工业和信息化厅印发了《{series}》。现解读如下：营业收入{revenue}万元以上。"
+    else:
+        title = f"关于开展{year}年{province}专精特新中小企业申报工作的通知"
+        number = f"{province[:2]}工信办函〔{year}〕{index % 997 + 1}号"
+        body = f"根据{national}，现组织开展申报工作，具体条件见《{series}》。"
+    return {"title": title, "text": f"{title}\n{number or ''}\n{body}", "doc_number": number,
+            "issuer": f"{province}工业和信息化厅", "region": province,
+            "published": f"{year}-{1 + index % 12:02d}-{1 + index % 28:02d}"}
+
+
+def _fill_store(store: Any, start: int, stop: int) -> None:
+    from store import Capture, record_capture
+
+    for index in range(start, stop):
+        notice = synthetic_notice(index)
+        record_capture(store, Capture(
+            raw=notice["text"].encode(), text=notice["text"],
+            url=f"https://gxt.example.gov.cn/art/{index}.html", source_id="synthetic",
+            fields={"title": notice["title"], "doc_number": notice["doc_number"],
+                    "issuer": notice["issuer"], "published_date": notice["published"],
+                    "language": "zh"}))
+
+
+def bench_link(echo: Echo, sizes: tuple[int, ...] = (1000, 10000), new: int = 100
+               ) -> dict[str, Any]:
+    """Time linking ``new`` notices into corpora of each size; print ms per notice.
+
+    The corpus is linked first (untimed); then ``new`` more notices arrive and are linked
+    one by one. Candidate retrieval is index lookups, so the time per notice should stay
+    nearly flat as the corpus grows tenfold (linear growth would be 10x).
+    """
+    from nlp.linking import link_notice
+    from store import open_store
+    from store.lineage import notices_pending_linking
+    from store.notices import upsert_source
+
+    figures: dict[str, Any] = {"sizes": {}}
+    work = Path(tempfile.mkdtemp(prefix="policywatch-bench-link-"))
+    try:
+        for size in sizes:
+            with open_store(work / f"link-{size}.db") as store:
+                upsert_source(store, {"id": "synthetic", "name": "synthetic", "region": None})
+                _fill_store(store, 0, size)
+                for notice_id in notices_pending_linking(store, "policywatch.lineage.v1"):
+                    link_notice(store, notice_id)
+                _fill_store(store, size, size + new)
+                pending = notices_pending_linking(store, "policywatch.lineage.v1")
+                edges = 0
+                started = time.perf_counter()
+                for notice_id in pending:
+                    edges += len(link_notice(store, notice_id))
+                elapsed = time.perf_counter() - started
+                per_notice_ms = 1000 * elapsed / max(len(pending), 1)
+                figures["sizes"][size] = {"per_notice_ms": per_notice_ms,
+                                          "edges_per_notice": edges / max(len(pending), 1)}
+                echo(f"  corpus {size:>6} notices: {per_notice_ms:6.2f} ms per new notice "
+                     f"({edges / max(len(pending), 1):.1f} edges each, {len(pending)} linked)")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    small, large = (figures["sizes"][s]["per_notice_ms"] for s in (sizes[0], sizes[-1]))
+    figures["growth"] = large / small
+    echo(f"  growth from {sizes[0]} to {sizes[-1]} notices: {figures['growth']:.2f}x "
+         f"(linear would be {sizes[-1] / sizes[0]:.0f}x)")
+    return figures
+
+
+BENCHMARKS["link"] = bench_link
+
+
+# -- search ----------------------------------------------------------------------------
+
+
+def build_search_corpus(db_path: Path, echo: Echo) -> None:
+    """Store the search benchmarks' real corpus in ``db_path``: the demo's two crawls of the
+    replay (the sites before and after the 2026 Measures) plus the 60 gov.cn reference pages
+    of ``../shared/reference/govcn-pages`` parsed as the gov.cn spider parses them."""
+    from crawler.parsers.govcn import parse_govcn_page
+    from crawler.replay import ReplayServer
+    from crawler.run import run_crawl_subprocess
+    from nlp.search_bench import SHARED_REFERENCE
+    from policywatch.demo import LATER_LAYER
+    from store import Capture, open_store, record_capture
+
+    with ReplayServer() as replay:
+        run_crawl_subprocess(db_path, replay_base=replay.base_url)
+        replay.site.set_layers([*[layer.name for layer in replay.site.layers], LATER_LAYER])
+        run_crawl_subprocess(db_path, replay_base=replay.base_url)
+    pages = SHARED_REFERENCE / "govcn-pages"
+    expected = json.loads((pages / "expected.json").read_text(encoding="utf-8"))
+    with open_store(db_path) as store:
+        for item in expected:
+            raw = (pages / item["file"]).read_bytes()
+            page = parse_govcn_page(raw, item["url"])
+            record_capture(store, Capture(
+                raw=raw, text=page.body_text, url=item["url"], source_id="govcn",
+                fetched_from=str(pages / item["file"]),
+                fields={"title": page.title, "doc_number": page.doc_number,
+                        "issuer": page.issuer, "index_number": page.index_number,
+                        "written_date": page.written_date,
+                        "published_date": page.published_date, "format": "html",
+                        "language": page.language, "parser": page.parser}))
+        notices = store.db.execute("select count(*) from notices").fetchone()[0]
+    echo(f"corpus: replay crawled twice + {len(expected)} gov.cn reference pages = "
+         f"{notices} notices")
+
+
+def _search_corpus(work: Path, echo: Echo) -> Path:
+    db_path = work / "search-corpus.db"
+    build_search_corpus(db_path, echo)
+    return db_path
+
+
+def bench_search_quality(echo: Echo) -> dict[str, Any]:
+    """Recall@10 and MRR of the judged queries, zh and en, hybrid vs BM25-only."""
+    from nlp.embeddings import get_embedder
+    from nlp.search_bench import search_quality
+    from store import open_store
+
+    work = Path(tempfile.mkdtemp(prefix="policywatch-search-"))
+    try:
+        db_path = _search_corpus(work, echo)
+        with open_store(db_path) as store:
+            return search_quality(store, echo, embedder=get_embedder())
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def bench_search_speed(echo: Echo, notices: int = 100_000) -> dict[str, Any]:
+    """Build time, size, memory and p50/p95 latency at ``notices`` synthetic notices."""
+    from nlp.embeddings import get_embedder
+    from nlp.search_bench import search_speed
+    from store import open_store
+
+    work = Path(tempfile.mkdtemp(prefix="policywatch-search-"))
+    try:
+        db_path = _search_corpus(work, echo)
+        with open_store(db_path) as store:
+            return search_speed(store, echo, get_embedder(), notices=notices, work_dir=work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+BENCHMARKS["search-quality"] = bench_search_quality
+BENCHMARKS["search-speed"] = bench_search_speed

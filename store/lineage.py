@@ -86,10 +86,16 @@ def candidate_ids(store: Store, row: dict[str, Any],
         found["series"] |= ids("select notice_id from lineage_notices where series_key = ?",
                                [row["series_key"]])
     if row.get("number_key"):
-        found["number"] |= ids("select notice_id from lineage_notices where number_key = ?",
-                               [row["number_key"]])
+        # Only across languages: "2023-5" is shared by many issuers' documents, but a
+        # translation names its original's number (and stays bounded as the corpus grows).
+        language = row.get("language") or "zh"
         found["number"] |= ids(
-            "select notice_id from lineage_references where number_key = ?", [row["number_key"]])
+            "select notice_id from lineage_notices where number_key = ? and language != ?",
+            [row["number_key"], language])
+        found["number"] |= ids(
+            "select r.notice_id from lineage_references r join lineage_notices l on "
+            "l.notice_id = r.notice_id where r.number_key = ? and l.language != ?",
+            [row["number_key"], language])
     return found
 
 

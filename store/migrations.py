@@ -206,6 +206,7 @@ def m005_lineage(db: Database) -> None:
     )
     for column in ("doc_number", "number_key", "title_core", "series_key"):
         db["lineage_notices"].create_index([column])
+    db["lineage_notices"].create_index(["language", "published"])  # translation windows
     db["lineage_references"].create(
         {"id": int, "notice_id": int, "title": str, "title_core": str, "doc_number": str,
          "number_key": str, "cue": str, "text": str},
@@ -329,3 +330,71 @@ def m004_search(db: Database) -> None:
         },
         pk="model",
     )
+
+
+@migrations()
+def m006_alerts(db: Database) -> None:
+    """Alerts: events (annotations of changes, notices and sources), subscriptions and the
+    deliveries that join them.
+
+    ``events.dedup_key`` makes deriving idempotent: one event per change of a measure (a
+    page mirrored on two sites is one key), per repealed notice, per date window and per
+    broken-source streak. ``deliveries`` has one row per (subscription, event): a ``sent``
+    row is never sent again, a ``failed`` one is retried from ``next_attempt_at``.
+    """
+    db["events"].create(
+        {
+            "id": int,
+            "type": str,  # new_measure | new_version | repealed | criteria_changed | ...
+            "dedup_key": str,
+            "title": str,
+            "notice_ids": str,  # JSON list
+            "measure_id": str,
+            "change_id": int,
+            "source_id": str,
+            "summary_zh": str,
+            "summary_en": str,
+            "diff_path": str,  # the full diff (HTML) next to the database, if any
+            "payload": str,  # JSON: what filters and channels read (tiers, metrics, ...)
+            "producer": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"type", "dedup_key"},
+    )
+    db["events"].create_index(["dedup_key"], unique=True)
+    db["events"].create_index(["type", "id"])
+    db["subscriptions"].create(
+        {
+            "id": int,
+            "name": str,
+            "filters": str,  # JSON: types, tiers, metrics, issuers, regions, sources, ...
+            "channel": str,  # webhook | email | feed
+            "target": str,  # URL, address or feed file
+            "secret": str,  # webhook HMAC key, if any
+            "digest": int,
+            "active": int,
+            "since_event_id": int,  # events after this one concern the subscription
+            "last_event_id": int,  # events up to this one have been matched
+            "created_at": str,
+        },
+        pk="id",
+    )
+    db["deliveries"].create(
+        {
+            "id": int,
+            "subscription_id": int,
+            "event_id": int,
+            "status": str,  # pending | sent | failed
+            "attempts": int,
+            "next_attempt_at": str,
+            "last_error": str,
+            "sent_at": str,
+            "lease_until": str,  # a notify run holds the row until then
+            "created_at": str,
+        },
+        pk="id",
+        foreign_keys=[("subscription_id", "subscriptions", "id"), ("event_id", "events", "id")],
+    )
+    db["deliveries"].create_index(["subscription_id", "event_id"], unique=True)
+    db["deliveries"].create_index(["status", "next_attempt_at"])
