@@ -60,6 +60,8 @@ def format_value(value: float, unit: str | None, language: str) -> str:
         return f"{number:,.0f} yuan"
     if unit == "percent":
         return f"{number:g}%"
+    if unit == "rank":
+        return f"第{number:g}名" if language == "zh" else f"rank {number:g}"
     suffix = {"years": ("年", " years"), "points": ("分", " points"), "count": ("项", "")}
     zh, en = suffix.get(unit or "", ("", f" {unit}" if unit else ""))
     return f"{number:g}{zh if language == 'zh' else en}"

@@ -12,6 +12,7 @@ not run.
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from typing import Any
 from crawler.replay import ReplayServer
 from crawler.run import run_crawl_subprocess
 from policywatch.errors import PolicywatchError
+from policywatch.pipeline import process_pending
 from store import open_store
 from store.db import blob_root_for
 
@@ -116,7 +118,45 @@ def run_demo(db_path: Path, echo: Echo, progress: Echo) -> dict[str, Any]:
     for row in summary["latest"]:
         echo(f"  #{row['id']:<4} {row['published_date'] or '':<10}  [{row['source_id']}] "
              f"{row['title']}")
+    with open_store(db_path) as store:
+        echo("")
+        echo("Step 3: the NLP stage over every stored version")
+        figures["process"] = process_pending(store, echo=lambda line: echo("  " + line))
+        figures["lineage"] = show_lineage_and_diff(store, echo)
     echo("")
-    echo("Stages run: crawl, store. Not built yet, so not run: extraction, lineage and diffs, "
+    echo("Stages run: crawl, store, extraction, lineage and diffs. Not built yet, so not run: "
          "alerts, search.")
     return figures
+
+
+def show_lineage_and_diff(store: Any, echo: Echo) -> dict[str, Any]:
+    """Print the lineage of the newest superseding measure and its criteria diff."""
+    from nlp.linking import notice_lineage
+
+    change = next(iter(store.db.query(
+        "select c.*, v.notice_id as new_notice_id from changes c join versions v on "
+        "v.id = c.new_version_id where c.kind = 'superseded' order by "
+        "length(c.criteria_changes) desc, c.id limit 1")), None)
+    if change is None:
+        echo("  (no measure was superseded in this crawl)")
+        return {}
+    view = notice_lineage(store, change["new_notice_id"])
+    echo("")
+    echo(f"Lineage of notice #{view['notice_id']} (measure {view['measure_id']}):")
+    for version in view["versions"]:
+        echo(f"  #{version['notice_id']:<4} {version['published'] or '':<10} "
+             f"[{version['language']}] {version['title']}")
+    for edge in view["edges"]:
+        if edge["type"] in {"supersedes", "translation_of", "same_as"}:
+            echo(f"  #{edge['from']} {edge['type']} #{edge['to']} "
+                 f"(confidence {edge['confidence']:.2f}; evidence {edge['evidence']})")
+    linked = sum(1 for e in view["edges"] if e["type"] in {"interprets", "implements", "cites"})
+    echo(f"  + {linked} notices that interpret, implement or cite it")
+    echo("")
+    echo(f"Criteria diff, version {change['old_version_id']} -> {change['new_version_id']} "
+         f"(policywatch diff v{change['old_version_id']} v{change['new_version_id']}):")
+    for item in json.loads(change["criteria_changes"]):
+        echo(f"  - {item['summary_en']}")
+        echo(f"    {item['summary_zh']}")
+    return {"notice_id": view["notice_id"], "measure_id": view["measure_id"],
+            "change_id": change["id"]}

@@ -1,0 +1,43 @@
+"""``policywatch demo`` end to end: every stage it claims, in its output."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def test_demo_runs_every_stage_and_is_rerunnable(tmp_path):
+    command = [sys.executable, "-c", "from policywatch.cli import cli; cli()", "demo"]
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    first = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, env=env,
+                           timeout=300)
+    assert first.returncode == 0, first.stderr[-3000:]
+    out = first.stdout
+    assert "(real gov.cn pages plus reconstructed ones, marked as such; not official texts)" in out
+    for source in ("beijing", "govcn", "govcn_en", "guangdong", "jiangsu", "miit", "zhejiang"):
+        assert f"  {source} " in out
+    assert "Step 2" in out and "Step 3" in out
+    assert "SRDI SMEs: revenue threshold >= 10 million yuan (last year) -> >= 15 million yuan" in out
+    assert "supersedes" in out and "translation_of" in out
+    assert (tmp_path / "policywatch-demo.db").exists()
+    again = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, env=env,
+                           timeout=300)
+    assert again.returncode == 0, again.stderr[-3000:]
+
+
+def test_demo_refuses_to_wipe_a_real_database(tmp_path, runner):
+    from policywatch.cli import cli
+
+    page = tmp_path / "a.txt"
+    page.write_text("关于开展专精特新中小企业认定工作的通知\n正文", encoding="utf-8")
+    real = tmp_path / "real.db"
+    assert runner.invoke(cli, ["--db", str(real), "import", str(page)]).exit_code == 0
+    result = runner.invoke(cli, ["--db", str(real), "demo"])
+    assert result.exit_code == 1
+    assert "will not delete it" in result.output
+    assert real.exists()
