@@ -43,12 +43,13 @@ def reset_database(db_path: Path) -> None:
     """
     if db_path.exists():
         with open_store(db_path) as store:
+            # Real work is a crawl of the live sites or an import; stage runs are derived.
             real = store.db.execute(
-                "select count(*) from runs where kind != 'crawl' or args not like ?",
-                ['%"replay": "http://127.0.0.1:%']).fetchone()[0]
+                "select count(*) from runs where kind = 'import' or (kind = 'crawl' and "
+                "args not like ?)", ['%"replay": "http://127.0.0.1:%']).fetchone()[0]
         if real:
             raise NotADemoDatabase(
-                f"{db_path} holds {real} runs that are not demo crawls; the demo starts from "
+                f"{db_path} holds {real} crawls of the live sites or imports; the demo starts from "
                 "an empty database and will not delete it. Pass another --db.")
     for suffix in ("", "-wal", "-shm"):
         Path(str(db_path) + suffix).unlink(missing_ok=True)
