@@ -8,6 +8,7 @@ from policywatch.commands.importing import import_command
 from policywatch.commands.lineage import diff, lineage
 from policywatch.commands.pending import PENDING_COMMANDS
 from policywatch.commands.process import process
+from policywatch.commands.search import models, search
 
 ALL_COMMANDS = [
     demo,
@@ -19,5 +20,7 @@ ALL_COMMANDS = [
     lineage,
     diff,
     bench,
+    search,
+    models,
     *PENDING_COMMANDS,
 ]

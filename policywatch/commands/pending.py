@@ -12,10 +12,6 @@ from policywatch.errors import NotBuiltYet
 
 # name -> (one-line summary, usage example, issue that builds it)
 PENDING = {
-    "models": ("Show the embedding model in use and its Chinese coverage.",
-               "policywatch models", 5),
-    "search": ("Search notices in Chinese or English.",
-               "policywatch search '小巨人 研发费用' --limit 5", 7),
     "alerts": ("List recent change events and delivery failures.",
                "policywatch alerts --json", 6),
     "subscribe": ("Subscribe to change events by tier, metric, issuer or keyword.",

@@ -1,0 +1,621 @@
+"""Hybrid search over notice passages: BM25 (SQLite FTS5) + translation + dense vectors.
+
+A query becomes up to three ranked passage lists:
+
+1. **bm25**: the query's own words (segmented like the index) against FTS5;
+2. **translated**: the query translated into the other language through the policy
+   glossary and CC-CEDICT (:mod:`nlp.translate`), against FTS5;
+3. **dense**: cosine similarity of the query vector to passage vectors
+   (:mod:`nlp.vectors`), used for a language only when the embedding model covers it: the
+   packaged English model is trusted on English passages, never on Chinese ones.
+
+The lists are fused by weighted reciprocal rank fusion (RRF, ``w / (60 + rank)``). BM25
+scores are unbounded and depend on the query's length and the terms' rarity, cosine scores
+sit in a narrow band that differs by model and language: fusing ranks needs no calibration
+of one against the other, which a score mix would (and we have 44 judged queries, too few
+to fit one without fitting the test). A list that finds nothing adds nothing, so an English
+query over Chinese notices is carried by the translated list alone.
+
+Passages are then grouped per notice (a notice scores its best passage) and each result
+carries the best passage as a snippet with the matched words marked.
+
+The query never reaches FTS5 as syntax: it is segmented into terms, each term is reduced to
+letters and digits and quoted, so ``"``, ``*``, ``NEAR``, ``-`` or SQL text are just words.
+
+BM25 stays fast on a large index by asking the term statistics first: the rare terms (each
+in at most 2% of passages, up to :data:`RARE_BUDGET` postings together) go to FTS5, which
+ranks every passage containing one of them; the common terms (企业, 发展, "enterprise")
+are scored with the same BM25 formula on those candidates only, from the stored segmented
+text. FTS5's ``bm25()`` reads a term's whole posting list to count it, so leaving a term
+found in 150,000 passages out of the MATCH saves most of the time, and a passage that has
+none of the rare words of a query rarely belongs on its first page.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+import time
+import unicodedata
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nlp.embeddings import Embedder
+from nlp.search_text import (
+    concept_coverage,
+    language_of,
+    normalize_term,
+    query_concepts,
+    query_terms,
+)
+from nlp.translate import Translation, translate_query
+from store import Store, open_store
+from store import search_index as idx
+from store.search_index import SearchFilters
+
+#: Queries are cut to this many characters (a paragraph; longer text is not a query).
+MAX_QUERY_CHARS = 500
+#: At most this many distinct terms per list reach the index.
+MAX_TERMS = 32
+#: Candidate passages each list contributes to fusion.
+CANDIDATES = 100
+#: RRF constant (Cormack et al. 2009): damps the head so a single list cannot dominate.
+RRF_K = 60
+#: A term is common when more than this share of passages (and 2,000) contain it.
+COMMON_SHARE = 0.02
+COMMON_MIN = 2_000
+#: Rare terms sent to FTS5 together may have at most this many postings.
+RARE_BUDGET = 12_000
+#: All-common queries rank the newest matching passages, at most this many.
+COMMON_ONLY_CANDIDATES = 2_000
+BM25_K1, BM25_B = 1.2, 0.75
+#: Dense hits below this cosine are dropped: every passage is someone's nearest neighbour.
+#: (MiniLM-family models put unrelated sentences at 0.0-0.2 and paraphrases above 0.4.)
+DENSE_MIN_COSINE = 0.3
+#: In fusion, a lexical hit counts ``floor + (1 - floor) * coverage`` of its RRF share.
+COVERAGE_FLOOR = 0.1
+#: Weight of the dense list when the model does not cover Chinese: it then sees only the
+#: English passages, a small and skewed part of the corpus, so it must not outvote the
+#: translated words that reach the Chinese ones.
+PARTIAL_DENSE_WEIGHT = 0.25
+MARK_OPEN, MARK_CLOSE = "\x02", "\x03"
+
+Echo = Callable[[str], None]
+
+
+@dataclass
+class SearchResult:
+    """One notice in the results, with the passage that matched best."""
+
+    notice_id: int
+    version_id: int
+    title: str
+    url: str | None
+    published: str | None
+    score: float
+    snippet: str  # plain text with MARK_OPEN / MARK_CLOSE around matches
+    passage_id: int
+    clause: str | None
+    language: str | None
+    source_id: str | None = None
+    lists: dict[str, int] = field(default_factory=dict)  # list name -> rank of the passage
+
+    def snippet_html(self) -> str:
+        """The snippet HTML-escaped, matches in ``<mark>``."""
+        return (html.escape(self.snippet).replace(MARK_OPEN, "<mark>")
+                .replace(MARK_CLOSE, "</mark>"))
+
+    def snippet_text(self, open_mark: str = "[", close_mark: str = "]") -> str:
+        """The snippet with matches between ``open_mark`` and ``close_mark``."""
+        return self.snippet.replace(MARK_OPEN, open_mark).replace(MARK_CLOSE, close_mark)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form: notice_id, version_id, title, url, published, score, snippet."""
+        return {"notice_id": self.notice_id, "version_id": self.version_id,
+                "title": self.title, "url": self.url, "published": self.published,
+                "score": round(self.score, 6), "snippet": self.snippet_html()}
+
+
+@dataclass
+class SearchResponse:
+    """Results, best first, and what the search did to get them."""
+
+    query: str
+    language: str
+    results: list[SearchResult]
+    notes: list[str] = field(default_factory=list)
+    translation: Translation | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    lists: dict[str, int] = field(default_factory=dict)  # list name -> candidates
+
+
+# --- query cleaning ----------------------------------------------------------------------
+
+
+def clean_query(query: str) -> tuple[str, list[str]]:
+    """Return the query without control characters, cut to :data:`MAX_QUERY_CHARS`.
+
+    >>> clean_query("小巨人\\x00 研发")
+    ('小巨人  研发', [])
+    """
+    notes: list[str] = []
+    text = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in query)
+    text = text.strip()
+    if len(text) > MAX_QUERY_CHARS:
+        notes.append(f"query cut to its first {MAX_QUERY_CHARS} of {len(text)} characters")
+        text = text[:MAX_QUERY_CHARS]
+    return text, notes
+
+
+def fts_match(terms: list[str], operator: str = "OR") -> str:
+    """Return an FTS5 MATCH expression of quoted terms.
+
+    >>> fts_match(['小巨人', 'rd'])
+    '"小巨人" OR "rd"'
+    """
+    return f" {operator} ".join('"' + term.replace('"', '""') + '"' for term in terms)
+
+
+# --- BM25 --------------------------------------------------------------------------------
+
+
+def _bm25_extra(rows: dict[int, dict[str, Any]], terms: list[str], df: dict[str, int],
+                totals: idx.IndexTotals) -> dict[int, float]:
+    """BM25 of ``terms`` on given passages, FTS5's formula and column weights."""
+    if not terms:
+        return {}
+    n = max(totals.passages, 1)
+    avgdl = totals.average_length or 1.0
+    idf = {}
+    for term in terms:
+        value = math.log((n - df[term] + 0.5) / (df[term] + 0.5))
+        idf[term] = value if value > 0 else 1e-6
+    w_head, w_body = idx.COLUMN_WEIGHTS
+    scores: dict[int, float] = {}
+    wanted = set(terms)
+    for pid, row in rows.items():
+        head = [t for t in row["heading_tokens"].split() if t in wanted]
+        body = [t for t in row["body_tokens"].split() if t in wanted]
+        if not head and not body:
+            continue
+        length = row["token_count"] or 1
+        norm = BM25_K1 * (1 - BM25_B + BM25_B * length / avgdl)
+        score = 0.0
+        for term in set(head) | set(body):
+            tf = w_head * head.count(term) + w_body * body.count(term)
+            score += idf[term] * tf * (BM25_K1 + 1) / (tf + norm)
+        scores[pid] = score
+    return scores
+
+
+@dataclass
+class LexicalHits:
+    """A BM25 list: ``(passage_id, score)`` best first, and the rows it read."""
+
+    ranked: list[tuple[int, float]]
+    rows: dict[int, dict[str, Any]]
+    rare: list[str]
+    common: list[str]
+
+
+def lexical_search(store: Store, terms: list[str], filters: SearchFilters | None = None,
+                   limit: int = CANDIDATES) -> LexicalHits:
+    """Rank passages by BM25 over ``terms`` (rare terms through FTS5, see module doc)."""
+    terms = list(dict.fromkeys(terms))[:MAX_TERMS]
+    if not terms:
+        return LexicalHits([], {}, [], [])
+    totals = idx.index_totals(store)
+    df = idx.document_frequencies(store, terms)
+    present = sorted((t for t in terms if df[t] > 0), key=lambda t: df[t])
+    if not present:
+        return LexicalHits([], {}, [], [])
+    common_df = max(COMMON_MIN, COMMON_SHARE * totals.passages)
+    rare: list[str] = []
+    postings = 0
+    for term in present:
+        if df[term] <= common_df and postings + df[term] <= max(RARE_BUDGET, df[present[0]]):
+            rare.append(term)
+            postings += df[term]
+    common = [t for t in present if t not in rare]
+    if rare:
+        ranked = idx.fts_ranked(store, fts_match(rare), limit, filters)
+        rows = idx.passage_rows(store, [pid for pid, _ in ranked])
+        if common:
+            extra = _bm25_extra(rows, common, df, totals)
+            ranked = [(pid, score + extra.get(pid, 0.0)) for pid, score in ranked]
+            ranked.sort(key=lambda pair: -pair[1])
+        return LexicalHits(ranked, rows, rare, common)
+    # Every term is common: rank the newest passages that hold the rarest ones.
+    ids = idx.fts_recent(store, fts_match(common[:3], "AND"), COMMON_ONLY_CANDIDATES, filters)
+    if len(ids) < limit:
+        ids += idx.fts_recent(store, fts_match(common[:1]), COMMON_ONLY_CANDIDATES, filters)
+    rows = idx.passage_rows(store, ids)
+    scores = _bm25_extra(rows, common, df, totals)
+    ranked = sorted(scores.items(), key=lambda pair: -pair[1])[:limit]
+    return LexicalHits(ranked, {pid: rows[pid] for pid, _ in ranked}, rare, common)
+
+
+# --- snippets ----------------------------------------------------------------------------
+
+_WORDS = re.compile(r"[A-Za-z0-9][A-Za-z0-9&'\-]*")
+
+
+def _match_spans(text: str, terms: list[str]) -> list[tuple[int, int, str]]:
+    spans: list[tuple[int, int, str]] = []
+    folded = text.lower()
+    stems = {t for t in terms if t.isascii()}
+    for term in terms:
+        if term.isascii() or len(term) < 1:
+            continue
+        start = folded.find(term)
+        while start >= 0:
+            spans.append((start, start + len(term), term))
+            start = folded.find(term, start + len(term))
+    if stems:
+        for match in _WORDS.finditer(text):
+            stem = normalize_term(match.group(0), stop=False)
+            if stem in stems:
+                spans.append((match.start(), match.end(), stem))
+    # longest first, then drop spans that overlap a kept one
+    spans.sort(key=lambda s: (-(s[1] - s[0]), s[0]))
+    kept: list[tuple[int, int, str]] = []
+    for span in spans:
+        if all(span[1] <= k[0] or span[0] >= k[1] for k in kept):
+            kept.append(span)
+    return sorted(kept)
+
+
+def make_snippet(text: str, terms: list[str], width: int = 140) -> str:
+    """Return the window of ``text`` with the most distinct matched terms, matches marked.
+
+    >>> snippet = make_snippet("上年度研发费用总额不低于100万元", ["研发费用"])
+    >>> snippet.replace(MARK_OPEN, "[").replace(MARK_CLOSE, "]")
+    '上年度[研发费用]总额不低于100万元'
+    """
+    flat = re.sub(r"\s*\n\s*", " ", text).strip()
+    spans = _match_spans(flat, terms)
+    if len(flat) <= width:
+        start, end = 0, len(flat)
+    elif not spans:
+        start, end = 0, width
+    else:
+        best = (-1, -1, 0)
+        for first in range(len(spans)):
+            window_start = max(0, spans[first][0] - width // 6)
+            inside = [s for s in spans[first:] if s[1] <= window_start + width]
+            key = (len({s[2] for s in inside}), len(inside), -window_start)
+            if key > best:
+                best = key
+                start = window_start
+        end = min(len(flat), start + width)
+        start = max(0, min(start, end - width))
+    pieces = []
+    cursor = start
+    for span_start, span_end, _ in spans:
+        if span_start < start or span_end > end:
+            continue
+        pieces.append(flat[cursor:span_start])
+        pieces.append(MARK_OPEN + flat[span_start:span_end] + MARK_CLOSE)
+        cursor = span_end
+    pieces.append(flat[cursor:end])
+    body = "".join(pieces).replace(MARK_CLOSE + MARK_OPEN, "")  # 融资|担保 -> one mark
+    return ("…" if start > 0 else "") + body + ("…" if end < len(flat) else "")
+
+
+# --- search ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FusionWeights:
+    """RRF weight of each list; dense weights apply per passage language."""
+
+    bm25: float = 1.0
+    translated: float = 1.0
+    dense: float = 1.0
+
+
+MODES = ("hybrid", "lexical", "bm25")
+
+
+def _snippet_passage(hits: list[tuple[float, int]], rows: dict[int, dict[str, Any]],
+                     highlight: list[str], best: float) -> int:
+    """Among a notice's passages scoring near its best, the one whose own text matches
+    most query words (a title match makes every passage of a notice score alike)."""
+    near = [(score, pid) for score, pid in hits if score >= 0.8 * best]
+
+    def matched(pid: int) -> int:
+        return len({term for _, _, term in _match_spans(rows[pid]["text"], highlight)})
+
+    return max(near, key=lambda pair: (matched(pair[1]), pair[0]))[1]
+
+
+def _dense_list(store: Store, embedder: Embedder, query: str, language: str,
+                filters: SearchFilters | None, scope: str, limit: int,
+                timings: dict[str, float]) -> list[tuple[int, float]]:
+    from nlp.vectors import cached_dense_index
+
+    started = time.perf_counter()
+    index = cached_dense_index(store, embedder.name, embedder.dim)
+    timings["dense_load_ms"] = (time.perf_counter() - started) * 1000
+    if len(index) == 0:
+        return []
+    if scope == "auto" and not embedder.covers_chinese:
+        if language != "en":
+            return []  # the model reads no Chinese: its vector of this query is noise
+        passage_language: str | None = "en"
+    else:
+        passage_language = None
+    started = time.perf_counter()
+    vector = embedder.encode([query])[0]
+    timings["encode_ms"] = (time.perf_counter() - started) * 1000
+    started = time.perf_counter()
+    want = limit if filters is None or filters.is_empty() else limit * 5
+    hits = [(pid, score) for pid, score in index.search(vector, want, language=passage_language)
+            if score >= DENSE_MIN_COSINE]
+    if filters is not None and not filters.is_empty():
+        allowed = idx.passage_rows(store, [pid for pid, _ in hits], filters)
+        hits = [(pid, score) for pid, score in hits if pid in allowed][:limit]
+    timings["dense_ms"] = (time.perf_counter() - started) * 1000
+    return hits
+
+
+def search(store: Store, query: str, *, limit: int = 10, filters: SearchFilters | None = None,
+           mode: str = "hybrid", embedder: Embedder | None = None, use_dictionary: bool = True,
+           dense_scope: str = "auto", weights: FusionWeights | None = None) -> SearchResponse:
+    """Search notices; return at most ``limit`` notices, best first.
+
+    Args:
+        store: the open store (its index built by :func:`nlp.indexing.index_pending`).
+        query: Chinese or English, any length and characters (cut, never rejected).
+        limit: notices to return.
+        filters: date range, source, issuer, region, tier, document type, language.
+        mode: ``hybrid`` (all lists), ``lexical`` (BM25 + translation) or ``bm25`` (the
+            query's own words only: the baseline).
+        embedder: the model for the dense list (hybrid mode); None skips it.
+        use_dictionary: translate with CC-CEDICT as well as the glossary.
+        dense_scope: ``auto`` trusts the model only on languages it covers; ``all``
+            scans every passage vector (benchmarks measure the full cost with it).
+        weights: RRF weights of the lists.
+    """
+    if mode not in MODES:
+        raise ValueError(f"unknown search mode {mode!r} (one of {', '.join(MODES)})")
+    weights = weights or FusionWeights()
+    timings: dict[str, float] = {}
+    started_all = time.perf_counter()
+    text, notes = clean_query(query)
+    language = language_of(text) if text else "en"
+    terms = query_terms(text, language) if text else []
+    if len(terms) > MAX_TERMS:
+        notes.append(f"only the first {MAX_TERMS} of {len(terms)} query words were used")
+        terms = terms[:MAX_TERMS]
+    response = SearchResponse(text, language, [], notes, timings=timings)
+    if not terms:
+        notes.append("the query has no searchable words (only punctuation, operators or "
+                     "stop words)")
+        return response
+    rows: dict[int, dict[str, Any]] = {}
+    ranked_lists: dict[str, list[tuple[int, float]]] = {}
+    list_weights: dict[str, float] = {}
+
+    started = time.perf_counter()
+    own = lexical_search(store, terms, filters)
+    timings["bm25_ms"] = (time.perf_counter() - started) * 1000
+    ranked_lists["bm25"] = own.ranked
+    list_weights["bm25"] = weights.bm25
+    rows.update(own.rows)
+    highlight = [alt_term for concept in query_concepts(text, language)
+                 for alternative in concept for alt_term in alternative]
+    concepts: dict[str, list[list[tuple[str, ...]]]] = {
+        "bm25": query_concepts(text, language)}
+
+    if mode in ("hybrid", "lexical"):
+        started = time.perf_counter()
+        translation = translate_query(text, language, use_dictionary=use_dictionary)
+        timings["translate_ms"] = (time.perf_counter() - started) * 1000
+        response.translation = translation
+        translated_terms = [t for t in translation.terms if t not in terms][:MAX_TERMS]
+        if translated_terms:
+            started = time.perf_counter()
+            other = lexical_search(store, translated_terms, filters)
+            timings["translated_ms"] = (time.perf_counter() - started) * 1000
+            ranked_lists["translated"] = other.ranked
+            list_weights["translated"] = weights.translated
+            rows.update(other.rows)
+            concepts["translated"] = translation.concepts
+            highlight += [alt_term for concept in translation.concepts
+                          for alternative in concept for alt_term in alternative]
+
+    if mode == "hybrid" and embedder is not None:
+        hits = _dense_list(store, embedder, text, language, filters, dense_scope, CANDIDATES,
+                           timings)
+        if hits:
+            ranked_lists["dense"] = hits
+            partial = dense_scope == "auto" and not embedder.covers_chinese
+            list_weights["dense"] = weights.dense * (PARTIAL_DENSE_WEIGHT if partial else 1.0)
+
+    started = time.perf_counter()
+    fused: dict[int, float] = defaultdict(float)
+    ranks: dict[int, dict[str, int]] = defaultdict(dict)
+    for name, ranked in ranked_lists.items():
+        response.lists[name] = len(ranked)
+        use_coverage = mode != "bm25" and bool(concepts.get(name))
+        for rank, (pid, _) in enumerate(ranked, start=1):
+            share = list_weights[name] / (RRF_K + rank)
+            if use_coverage and pid in rows:
+                row = rows[pid]
+                present = set(row["heading_tokens"].split()) | set(row["body_tokens"].split())
+                coverage = concept_coverage(concepts[name], present)
+                share *= COVERAGE_FLOOR + (1 - COVERAGE_FLOOR) * coverage
+            fused[pid] += share
+            ranks[pid][name] = rank
+    missing = [pid for pid in fused if pid not in rows]
+    if missing:
+        rows.update(idx.passage_rows(store, missing))
+    by_notice: dict[int, list[tuple[float, int]]] = defaultdict(list)
+    for pid, score in fused.items():
+        row = rows.get(pid)
+        if row is not None:
+            by_notice[row["notice_id"]].append((score, pid))
+    best = {notice: max(hits) for notice, hits in by_notice.items()}
+    ordered = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
+    for notice_id, (score, _) in ordered:
+        pid = _snippet_passage(by_notice[notice_id], rows, highlight, score)
+        row = rows[pid]
+        response.results.append(SearchResult(
+            notice_id=notice_id, version_id=row["version_id"], title=row["title"] or "",
+            url=row["url"], published=row["published"], score=score,
+            snippet=make_snippet(row["text"], highlight), passage_id=pid,
+            clause=row["clause"], language=row["language"], source_id=row["source_id"],
+            lists=dict(ranks[pid])))
+    timings["fuse_ms"] = (time.perf_counter() - started) * 1000
+    timings["total_ms"] = (time.perf_counter() - started_all) * 1000
+    if not response.results and not notes:
+        notes.append("no notice matches")
+    return response
+
+
+# --- filters from user words ------------------------------------------------------------
+
+
+class FilterError(ValueError):
+    """A filter value that names nothing the index knows (an unknown tier, a bad date)."""
+
+
+def _glossary_lookup(kind: str, value: str) -> list[str]:
+    from nlp.search_text import glossary
+
+    folded = value.strip().lower()
+    found: list[str] = []
+    for entry in glossary()["entries"]:
+        if entry["kind"] != kind:
+            continue
+        names = [entry.get("id", "")] + entry["zh"] + entry["en"]
+        if any(folded == name.lower() for name in names if name):
+            found.extend(entry["zh"] if kind == "issuer" else [entry["id"]])
+    return list(dict.fromkeys(found))
+
+
+def parse_date_bound(value: str | None, end: bool) -> str | None:
+    """Return an ISO date from ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (a range's start or
+    end).
+
+    >>> parse_date_bound("2024", end=True), parse_date_bound("2025-02", end=False)
+    ('2024-12-31', '2025-02-01')
+    """
+    if not value:
+        return None
+    match = re.fullmatch(r"(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?", value.strip())
+    if not match:
+        raise FilterError(f"not a date: {value!r} (use YYYY, YYYY-MM or YYYY-MM-DD)")
+    year, month, day = match.groups()
+    import calendar
+    import datetime
+
+    month_number = int(month) if month else (12 if end else 1)
+    if not 1 <= month_number <= 12:
+        raise FilterError(f"not a date: {value!r}")
+    last = calendar.monthrange(int(year), month_number)[1]
+    day_number = int(day) if day else (last if end else 1)
+    try:
+        return datetime.date(int(year), month_number, day_number).isoformat()
+    except ValueError as exc:
+        raise FilterError(f"not a date: {value!r} ({exc})") from None
+
+
+def resolve_filters(*, date_from: str | None = None, date_to: str | None = None,
+                    sources: tuple[str, ...] = (), issuers: tuple[str, ...] = (),
+                    regions: tuple[str, ...] = (), tiers: tuple[str, ...] = (),
+                    doc_types: tuple[str, ...] = (),
+                    languages: tuple[str, ...] = ()) -> SearchFilters:
+    """Build :class:`SearchFilters` from what a user typed, in Chinese or English.
+
+    Issuers and regions go through the glossary (``MIIT`` -> 工业和信息化部, 工信部, 中小企业局;
+    ``Beijing`` -> 北京市); tiers accept ids or names (``little giant``, 小巨人).
+
+    >>> resolve_filters(regions=("Beijing",), tiers=("小巨人",)).regions
+    ('北京市',)
+
+    Raises:
+        FilterError: an unknown tier or document type, or a malformed date.
+    """
+    from nlp.search_text import glossary
+
+    tier_ids: list[str] = []
+    for tier in tiers:
+        found = _glossary_lookup("tier", tier) or _glossary_lookup("label", tier)
+        if not found:
+            known = [e["id"] for e in glossary()["entries"] if e["kind"] == "tier"]
+            raise FilterError(f"unknown tier {tier!r} (one of {', '.join(known)})")
+        tier_ids.extend(found)
+    known_types = [t["id"] for t in glossary()["doc_types"]] + ["news"]
+    for doc_type in doc_types:
+        if doc_type not in known_types:
+            raise FilterError(f"unknown document type {doc_type!r} "
+                              f"(one of {', '.join(known_types)})")
+    issuer_names: list[str] = []
+    for issuer in issuers:
+        issuer_names.extend(_glossary_lookup("issuer", issuer) or [issuer.strip()])
+    region_names: list[str] = []
+    for region in regions:
+        region_names.extend(_glossary_lookup("region", region) or [region.strip()])
+    start, end = parse_date_bound(date_from, False), parse_date_bound(date_to, True)
+    if start and end and start > end:
+        raise FilterError(f"the date range is empty: {start} is after {end}")
+    return SearchFilters(
+        date_from=start, date_to=end, sources=tuple(sources),
+        issuers=tuple(dict.fromkeys(issuer_names)), regions=tuple(dict.fromkeys(region_names)),
+        tiers=tuple(dict.fromkeys(tier_ids)), doc_types=tuple(doc_types),
+        languages=tuple(languages))
+
+
+# --- the demo ----------------------------------------------------------------------------
+
+DEMO_QUERIES = ("小巨人 研发费用 不低于", "Little Giant R&D threshold")
+
+
+def run_demo_searches(store_or_db_path: Store | str | Path, echo: Echo,
+                      queries: tuple[str, ...] = DEMO_QUERIES, limit: int = 3) -> dict[str, Any]:
+    """Index what was crawled, then print one Chinese and one English example search.
+
+    Returns:
+        ``indexing`` (what :func:`nlp.indexing.index_pending` did), ``model`` and
+        ``searches`` (query -> list of result dicts).
+    """
+    from nlp.embeddings import embedder_info, get_embedder
+    from nlp.indexing import index_pending
+
+    opened = None
+    store = store_or_db_path
+    if not isinstance(store, Store):
+        opened = store = open_store(store_or_db_path)
+    try:
+        embedder = get_embedder()
+        info = embedder_info(embedder)
+        counts = index_pending(store, embedder)
+        caveat = "" if info.covers_chinese else (
+            " (it reads no Chinese: Chinese text is found through words and translation)")
+        echo(f"Search index: {counts['notices']} notices indexed as {counts['passages']} "
+             f"passages, {counts['embedded']} vectors computed with {info.name}{caveat}")
+        searches: dict[str, Any] = {}
+        for query in queries:
+            response = search(store, query, limit=limit, embedder=embedder)
+            echo("")
+            echo(f"$ policywatch search '{query}' --limit {limit}")
+            if response.translation is not None and response.translation.describe():
+                echo(f"  translated: {response.translation.describe()}")
+            for rank, result in enumerate(response.results, start=1):
+                echo(f"  {rank}. #{result.notice_id} {result.published or '':<10} "
+                     f"[{result.source_id}] {result.title}")
+                label = f"{result.clause} " if result.clause else ""
+                echo(f"     {label}{result.snippet_text('【', '】')}")
+            for note in response.notes:
+                echo(f"  ({note})")
+            searches[query] = [result.as_dict() for result in response.results]
+        return {"indexing": counts, "model": info.as_dict(), "searches": searches}
+    finally:
+        if opened is not None:
+            opened.close()

@@ -1,0 +1,334 @@
+"""Search benchmarks: judged-query quality and 100k-notice speed (figures, never tests).
+
+Both start from a store holding the real corpus (the 60 gov.cn reference pages plus the
+demo's crawl of the replay); the app layer builds it (``policywatch bench search-quality``).
+
+- :func:`search_quality`: recall@10 and MRR of the judged queries in
+  ``tests/fixtures/search/queries.json``, separately for Chinese and English queries, for
+  the BM25-only baseline (the query's own words), lexical (BM25 + translation) and hybrid
+  (+ vectors), all in the same run.
+- :func:`search_speed`: a synthetic corpus of 100,000 notices made from the real ones
+  (passages re-combined, years, amounts and regions varied: real words, real lengths),
+  then build time, index size, memory and query latency p50/p95 for BM25-only and hybrid,
+  next to the floor measured in the same run: a plain numpy scan of every passage vector.
+
+Synthetic vectors: the embedding model encodes a random sample of real passages (the
+"anchors", cut to 64 tokens); every synthetic passage takes the anchor vector of the real
+passage it was made from (its own, or one from the same notice, or a fixed pick) plus
+Gaussian noise (norm 0.35, cosine to the anchor about 0.94), renormalized. So vectors
+cluster like the texts do, and the model never runs over a million passages. Query
+vectors are the model's real encodings of the judged queries.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import resource
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nlp.embeddings import Embedder, normalize_rows
+from nlp.indexing import index_pending
+from nlp.search import search
+from nlp.search_text import embed_key, embed_text
+from store import Store, open_store
+from store import search_index as idx
+from store.identity import canonical_url
+
+Echo = Callable[[str], None]
+QUERIES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "search" / "queries.json"
+SHARED_REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
+
+
+def load_judged_queries(path: Path = QUERIES,
+                        reference: Path = SHARED_REFERENCE) -> list[dict[str, Any]]:
+    """Return the judged queries with every relevant notice as a canonical URL."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    files: dict[str, str] = {}
+    expected = reference / "govcn-pages" / "expected.json"
+    if expected.exists():
+        for page in json.loads(expected.read_text(encoding="utf-8")):
+            files[f"govcn-pages/{page['file']}"] = page["url"]
+    queries = []
+    for item in data["queries"]:
+        relevant = [canonical_url(files.get(r, r)) for r in item["relevant"]]
+        queries.append({**item, "relevant": relevant})
+    return queries
+
+
+def _notice_urls(store: Store) -> dict[int, str]:
+    return {row[0]: canonical_url(row[1]) for row in store.db.execute(
+        "select id, url from notices where url is not null")}
+
+
+def _metrics(ranked_urls: list[str], relevant: list[str], k: int = 10) -> tuple[float, float]:
+    top = ranked_urls[:k]
+    recall = len(set(top) & set(relevant)) / len(relevant)
+    rr = 0.0
+    for rank, url in enumerate(ranked_urls, start=1):
+        if url in relevant:
+            rr = 1.0 / rank
+            break
+    return recall, rr
+
+
+def search_quality(store: Store, echo: Echo, embedder: Embedder | None = None,
+                   queries: list[dict[str, Any]] | None = None,
+                   modes: tuple[str, ...] = ("bm25", "lexical", "hybrid")) -> dict[str, Any]:
+    """Run the judged queries; print and return recall@10 and MRR per language and mode."""
+    queries = queries or load_judged_queries()
+    counts = index_pending(store, embedder)
+    urls = _notice_urls(store)
+    known = set(urls.values())
+    missing = sorted({r for q in queries for r in q["relevant"] if r not in known})
+    figures: dict[str, Any] = {"queries": len(queries), "indexing": counts,
+                               "missing_relevant": missing, "modes": {}, "per_query": {}}
+    for mode in modes:
+        per_language: dict[str, list[tuple[float, float]]] = {"zh": [], "en": []}
+        for query in queries:
+            response = search(store, query["query"], limit=20, mode=mode, embedder=embedder)
+            ranked = [urls.get(r.notice_id, "") for r in response.results]
+            recall, rr = _metrics(ranked, query["relevant"])
+            per_language[query["language"]].append((recall, rr))
+            figures["per_query"].setdefault(query["id"], {})[mode] = {
+                "recall@10": recall, "rr": rr}
+        figures["modes"][mode] = {
+            language: {"recall@10": statistics.mean(r for r, _ in values),
+                       "mrr": statistics.mean(rr for _, rr in values), "queries": len(values)}
+            for language, values in per_language.items() if values}
+    echo(f"search quality: {len(queries)} judged queries over {len(urls)} notices "
+         f"({counts.get('passages', 0)} passages indexed this run)")
+    if missing:
+        echo(f"  warning: {len(missing)} relevant notices are not in the corpus: {missing[:3]}")
+    echo(f"  {'mode':<28} {'zh recall@10':>12} {'zh MRR':>7} {'en recall@10':>13} {'en MRR':>7}")
+    labels = {"bm25": "BM25 only (baseline)", "lexical": "BM25 + translation",
+              "hybrid": "hybrid (+ vectors, RRF)"}
+    for mode, values in figures["modes"].items():
+        zh, en = values.get("zh", {}), values.get("en", {})
+        echo(f"  {labels.get(mode, mode):<28} {zh.get('recall@10', 0):>12.3f} "
+             f"{zh.get('mrr', 0):>7.3f} {en.get('recall@10', 0):>13.3f} {en.get('mrr', 0):>7.3f}")
+    return figures
+
+
+# --- speed --------------------------------------------------------------------------------
+
+_REGIONS = ["北京市", "上海市", "江苏省", "浙江省", "广东省", "山东省", "四川省", "湖北省",
+            "河南省", "福建省", "安徽省", "湖南省"]
+
+
+class _FixedVectors:
+    """An embedder that answers known texts from a table (benchmark query vectors)."""
+
+    def __init__(self, model: Embedder, table: dict[str, np.ndarray]) -> None:
+        self.name, self.dim, self.covers_chinese = model.name, model.dim, True
+        self.model, self.table = model, table
+
+    def encode(self, texts):
+        return np.stack([self.table[t] if t in self.table else self.model.encode([t])[0]
+                         for t in texts]).astype(np.float32)
+
+
+def _percentiles(values: list[float]) -> tuple[float, float]:
+    ordered = sorted(values)
+    p50 = ordered[len(ordered) // 2]
+    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return p50, p95
+
+
+def _swaps(rng: random.Random) -> dict[str, str]:
+    year = rng.randint(2015, 2029)
+    return {"北京市": rng.choice(_REGIONS), "2024": str(year), "2025": str(year + 1)}
+
+
+def _vary(text: str, swaps: dict[str, str]) -> str:
+    for old, new in swaps.items():
+        text = text.replace(old, new)
+    return text
+
+
+def _vary_tokens(tokens: str, swaps: dict[str, str]) -> str:
+    words = tokens.split()
+    return " ".join(swaps.get(word, word) for word in words)
+
+
+def search_speed(source: Store, echo: Echo, embedder: Embedder, *, notices: int = 100_000,
+                 work_dir: Path | None = None, anchors: int = 256, seed: int = 7,
+                 keep: bool = False) -> dict[str, Any]:
+    """Build a synthetic ``notices``-notice index from ``source`` and time searches on it."""
+    rng = random.Random(seed)
+    np_rng = np.random.default_rng(seed)
+    index_pending(source, None)
+    docs = list(source.db.query("select * from search_docs order by version_id"))
+    passages_by_version: dict[int, list[dict[str, Any]]] = {}
+    for row in source.db.query("select * from passages order by version_id, ordinal"):
+        passages_by_version.setdefault(row["version_id"], []).append(row)
+    docs = [d for d in docs if passages_by_version.get(d["version_id"])]
+    real = [p for d in docs for p in passages_by_version[d["version_id"]]]
+    echo(f"search speed: synthetic corpus of {notices:,} notices from {len(docs)} real notices "
+         f"({len(real)} real passages)")
+
+    started = time.perf_counter()
+    old_length = getattr(getattr(embedder, "model", None), "max_seq_length", None)
+    if old_length:
+        embedder.model.max_seq_length = 64
+    sample = rng.sample(range(len(real)), min(anchors, len(real)))
+    anchor_vectors = embedder.encode([embed_text(None, real[i]["text"]) for i in sample])
+    if old_length:
+        embedder.model.max_seq_length = old_length
+    anchor_of: dict[int, int] = {}
+    by_notice: dict[int, list[int]] = {}
+    for position, passage_index in enumerate(sample):
+        anchor_of[real[passage_index]["id"]] = position
+        by_notice.setdefault(real[passage_index]["notice_id"], []).append(position)
+    for passage in real:
+        if passage["id"] not in anchor_of:
+            own = by_notice.get(passage["notice_id"])
+            anchor_of[passage["id"]] = own[passage["ordinal"] % len(own)] if own else (
+                passage["id"] * 2654435761) % len(sample)
+    anchor_seconds = time.perf_counter() - started
+
+    work = Path(work_dir or tempfile.mkdtemp(prefix="policywatch-search-bench-"))
+    db_path = work / "search-speed.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(db_path) + suffix).unlink(missing_ok=True)
+    target = open_store(db_path)
+    # Synthetic rows have no notices/versions behind them: the bench store skips FK checks.
+    target.db.execute("PRAGMA foreign_keys=OFF")
+    timings: dict[str, float] = {"anchor_encoding_s": anchor_seconds}
+    started = time.perf_counter()
+    batch: list[idx.IndexedDoc] = []
+    keys: list[str] = []
+    sources: list[int] = []
+    generate_s = 0.0
+    written = 0
+    for number in range(notices):
+        tick = time.perf_counter()
+        template = docs[rng.randrange(len(docs))]
+        template_passages = passages_by_version[template["version_id"]]
+        count = max(1, min(24, 10 + rng.randint(-5, 5)))
+        chosen = [template_passages[i % len(template_passages)] for i in range(count)] \
+            if len(template_passages) >= count else list(template_passages) + [
+                real[rng.randrange(len(real))] for _ in range(count - len(template_passages))]
+        swaps = _swaps(rng)
+        title = _vary(template["title"] or "", swaps)
+        row = {**template, "version_id": number + 1, "notice_id": number + 1, "title": title,
+               "url": f"https://example.invalid/synthetic/{number + 1}",
+               "published": f"{rng.randint(2015, 2030)}-{rng.randint(1, 12):02d}-"
+                            f"{rng.randint(1, 28):02d}"}
+        stored = []
+        for ordinal, passage in enumerate(chosen):
+            text = _vary(passage["text"], swaps)
+            key = embed_key(embed_text(title, text) + f"#{number}")
+            stored.append({"ordinal": ordinal, "clause": passage["clause"],
+                           "language": passage["language"], "text": text,
+                           "heading_tokens": _vary_tokens(passage["heading_tokens"], swaps),
+                           "body_tokens": _vary_tokens(passage["body_tokens"], swaps),
+                           "embed_key": key})
+            keys.append(key)
+            sources.append(anchor_of[passage["id"]])
+        batch.append(idx.IndexedDoc(row, stored))
+        generate_s += time.perf_counter() - tick
+        if len(batch) >= 2_000:
+            written += idx.write_index_batch(target, batch)
+            batch = []
+    if batch:
+        written += idx.write_index_batch(target, batch)
+    timings["generate_s"] = generate_s
+    timings["write_passages_fts_s"] = time.perf_counter() - started - generate_s
+    tick = time.perf_counter()
+    idx.optimize_index(target)
+    timings["fts_optimize_s"] = time.perf_counter() - tick
+
+    tick = time.perf_counter()
+    source_index = np.asarray(sources, dtype=np.int64)
+    for start in range(0, len(keys), 100_000):
+        part = source_index[start:start + 100_000]
+        noise = np_rng.standard_normal((len(part), embedder.dim), dtype=np.float32)
+        noise *= 0.35 / np.sqrt(embedder.dim)
+        vectors = normalize_rows(anchor_vectors[part] + noise)
+        idx.put_embeddings(target, embedder.name, embedder.dim,
+                           zip(keys[start:start + 100_000], (v.tobytes() for v in vectors),
+                               strict=True))
+    timings["write_vectors_s"] = time.perf_counter() - tick
+    from nlp.vectors import cached_dense_index, forget_cached_indexes, refresh_ivf
+
+    tick = time.perf_counter()
+    ivf = refresh_ivf(target, embedder.name, embedder.dim)
+    timings["ivf_train_assign_s"] = time.perf_counter() - tick
+    build_s = sum(v for k, v in timings.items() if k != "anchor_encoding_s")
+    forget_cached_indexes()
+    tick = time.perf_counter()
+    dense = cached_dense_index(target, embedder.name, embedder.dim)
+    load_s = time.perf_counter() - tick
+    sizes = idx.index_size_bytes(target)
+    file_bytes = sum(os.path.getsize(str(db_path) + s) for s in ("", "-wal")
+                     if os.path.exists(str(db_path) + s))
+
+    queries = [q["query"] for q in load_judged_queries()]
+    tick = time.perf_counter()
+    query_vectors = embedder.encode(queries)
+    encode_ms = (time.perf_counter() - tick) * 1000 / len(queries)
+    table = dict(zip(queries, query_vectors, strict=True))
+    fixed = _FixedVectors(embedder, table)
+    for query in queries[:5]:  # warm caches (dictionary, SQLite pages)
+        search(target, query, mode="hybrid", embedder=fixed, dense_scope="all")
+    bm25_ms, hybrid_ms, floor_ms, recalls = [], [], [], []
+    for _ in range(2):
+        for query, vector in zip(queries, query_vectors, strict=True):
+            tick = time.perf_counter()
+            search(target, query, mode="bm25")
+            bm25_ms.append((time.perf_counter() - tick) * 1000)
+            tick = time.perf_counter()
+            search(target, query, mode="hybrid", embedder=fixed, dense_scope="all")
+            hybrid_ms.append((time.perf_counter() - tick) * 1000)
+            tick = time.perf_counter()
+            scores = dense.matrix @ vector
+            exact = np.argpartition(-scores, 10)[:10]
+            floor_ms.append((time.perf_counter() - tick) * 1000)
+            approx = {pid for pid, _ in dense.search(vector, 10)}
+            recalls.append(len(approx & {int(dense.passage_ids[r]) for r in exact}) / 10)
+    bm25_p = _percentiles(bm25_ms)
+    hybrid_p = _percentiles(hybrid_ms)
+    floor_p = _percentiles(floor_ms)
+    figures = {
+        "notices": notices, "passages": written, "build_s": build_s, "timings": timings,
+        "ivf": {**ivf, "lists": None if dense.centroids is None else len(dense.centroids)},
+        "index_bytes": sizes, "db_file_bytes": file_bytes,
+        "dense_memory_bytes": dense.memory_bytes(), "dense_load_s": load_s,
+        "max_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        "query_encode_ms": encode_ms,
+        "bm25_ms": {"p50": bm25_p[0], "p95": bm25_p[1]},
+        "hybrid_ms": {"p50": hybrid_p[0], "p95": hybrid_p[1]},
+        "numpy_floor_ms": {"p50": floor_p[0], "p95": floor_p[1]},
+        "ivf_recall@10_vs_exact": statistics.mean(recalls),
+        "db_path": str(db_path) if keep else None,
+    }
+    echo(f"  passages: {written:,}; build {build_s:.0f}s (generate {timings['generate_s']:.0f}s, "
+         f"passages+FTS5 {timings['write_passages_fts_s']:.0f}s, optimize "
+         f"{timings['fts_optimize_s']:.0f}s, vectors {timings['write_vectors_s']:.0f}s, IVF "
+         f"{timings['ivf_train_assign_s']:.0f}s); anchors encoded in {anchor_seconds:.0f}s")
+    echo(f"  index size: file {file_bytes / 2**20:,.0f} MiB = " + ", ".join(
+        f"{name} {size / 2**20:,.0f} MiB" for name, size in sizes.items()))
+    echo(f"  memory: dense index {dense.memory_bytes() / 2**20:,.0f} MiB (loaded in "
+         f"{load_s:.1f}s), process peak RSS {figures['max_rss_bytes'] / 2**20:,.0f} MiB")
+    echo(f"  latency over {len(bm25_ms)} queries (judged set x2; query encoding excluded, "
+         f"{encode_ms:.1f} ms/query measured apart):")
+    echo(f"    numpy floor (scan of all {len(dense):,} vectors): p50 {floor_p[0]:.1f} ms, "
+         f"p95 {floor_p[1]:.1f} ms")
+    echo(f"    BM25 only:  p50 {bm25_p[0]:.1f} ms, p95 {bm25_p[1]:.1f} ms")
+    echo(f"    hybrid:     p50 {hybrid_p[0]:.1f} ms, p95 {hybrid_p[1]:.1f} ms "
+         f"(IVF {figures['ivf']['lists']} lists; recall@10 vs exact scan "
+         f"{figures['ivf_recall@10_vs_exact']:.2f})")
+    target.close()
+    if not keep:
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(db_path) + suffix).unlink(missing_ok=True)
+    return figures

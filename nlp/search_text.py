@@ -1,0 +1,318 @@
+"""Search terms and passages: what the search index stores and what a query is made of.
+
+Segmentation is the project's one path (:func:`nlp.pipeline.get_pipeline`: jieba with the
+policy user dictionary for Chinese, spaCy's tokenizer for English); this module only
+normalizes its tokens for the index:
+
+- NFKC, lower case, characters other than letters and digits dropped, so that FTS5's
+  ``unicode61`` tokenizer sees exactly one token per term (``R&D`` -> ``rd``);
+- English words stemmed (Snowball English: ``guarantees`` -> ``guarante``);
+- a Chinese word of three or more characters also yields the shorter dictionary words
+  inside it (jieba's search mode), because the user dictionary keeps 营业收入总额 whole while
+  a query may say 营业收入: both then share 营业 and 收入;
+- stop words (``glossary.json``) dropped on both sides.
+
+A passage is one or more lines of a notice, cut at clause boundaries (:mod:`nlp.clauses`)
+and at about :data:`PASSAGE_CHARS` characters, so a result points at the clause that
+answers rather than at a whole notice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import jieba
+import snowballstemmer
+
+from nlp.clauses import clause_parser
+from nlp.extract import detect_language
+from nlp.lexicon import DATA_DIR, load_data
+from nlp.pipeline import USER_DICTIONARY, get_pipeline
+
+#: Producer tag of the index rows; bump when normalization or passage cutting changes.
+SEARCH_TERMS_VERSION = "policywatch.search-terms.v1"
+#: Longest passage, in characters, before it is cut (a clause rarely needs more).
+PASSAGE_CHARS = {"zh": 320, "en": 1000}
+#: A numbered clause starts a new passage once the current one is at least this long.
+PASSAGE_MIN_CHARS = {"zh": 60, "en": 200}
+#: Text handed to the embedder: title and passage, cut here (models read ~256 tokens).
+EMBED_CHARS = 1200
+_CJK = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff]+$")
+_HAS_CJK = re.compile(r"[\u3400-\u9fff]")
+_LATIN = re.compile(r"[a-z]")
+_SENTENCE_END = {"zh": re.compile(r"(?<=[。；！？;!?])"), "en": re.compile(r"(?<=[.;!?])\s+")}
+_SKIPPED_CLAUSE_STYLES = {"chapter", "section"}
+
+
+@lru_cache(maxsize=1)
+def glossary() -> dict:
+    """Return the bilingual policy glossary (``nlp/data/glossary.json``), cached."""
+    return load_data("glossary")
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    """Return the normalized stop words of both languages."""
+    words = set()
+    for language in ("zh", "en"):
+        for word in glossary()["stopwords"][language]:
+            normalized = normalize_term(word, stop=False)
+            if normalized:
+                words.add(normalized)
+    return frozenset(words)
+
+
+@lru_cache(maxsize=1)
+def segmenter_tag() -> str:
+    """Return the producer tag stored with index rows (rules, jieba, user dictionary).
+
+    >>> segmenter_tag().startswith("policywatch.search-terms.v1+jieba-")
+    True
+    """
+    digest = hashlib.sha256(USER_DICTIONARY.read_bytes())
+    digest.update((DATA_DIR / "glossary.json").read_bytes())
+    return f"{SEARCH_TERMS_VERSION}+jieba-{jieba.__version__}+data-{digest.hexdigest()[:8]}"
+
+
+_STEMMER = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=200_000)
+def normalize_term(token: str, stop: bool = True) -> str | None:
+    """Return the index form of one token, or None for punctuation and stop words.
+
+    >>> [normalize_term(t) for t in ("R&D", "Guarantees", "营业收入", "，", "的")]
+    ['rd', 'guarante', '营业收入', None, None]
+    """
+    text = unicodedata.normalize("NFKC", token).lower()
+    if not text.isascii():
+        text = "".join(ch for ch in unicodedata.normalize("NFKD", text)
+                       if unicodedata.category(ch) != "Mn")
+    text = "".join(ch for ch in text if unicodedata.category(ch)[0] in "LN")
+    if not text:
+        return None
+    if text.isascii() and _LATIN.search(text):
+        text = _STEMMER.stemWord(text)
+    if stop and text in stop_words():
+        return None
+    return text
+
+
+@lru_cache(maxsize=200_000)
+def subwords(term: str) -> tuple[str, ...]:
+    """Return the dictionary words of two and three characters inside a Chinese word.
+
+    >>> subwords("营业收入总额")
+    ('营业', '收入', '总额')
+    """
+    if len(term) < 3 or not _CJK.match(term):
+        return ()
+    found = []
+    for size in (2, 3):
+        for start in range(len(term) - size + 1):
+            gram = term[start:start + size]
+            if gram != term and jieba.get_FREQ(gram) and gram not in found:
+                found.append(gram)
+    return tuple(gram for gram in found if gram not in stop_words())
+
+
+def language_of(text: str) -> str:
+    """Return ``zh`` or ``en`` for a text or a query (any Chinese character makes it zh
+    when there is little else).
+
+    >>> language_of("Little Giant R&D threshold"), language_of("小巨人 研发费用")
+    ('en', 'zh')
+    """
+    return detect_language(text)
+
+
+def tokens(text: str, language: str) -> list[str]:
+    """Return the raw tokens of ``text`` from the project's pipeline for ``language``."""
+    doc = get_pipeline(language).make_doc(text)
+    return [token.text for token in doc if not token.is_space]
+
+
+def index_terms(text: str, language: str) -> list[str]:
+    """Return the normalized terms of ``text`` as the index stores them (with repeats).
+
+    >>> index_terms("营业收入总额不低于1000万元", "zh")
+    ['营业收入总额', '营业', '收入', '总额', '不低于', '低于', '1000', '万元']
+    """
+    terms: list[str] = []
+    for token in tokens(text, language):
+        term = normalize_term(token)
+        if term is None:
+            continue
+        terms.append(term)
+        terms.extend(subwords(term))
+    return terms
+
+
+def query_terms(text: str, language: str | None = None) -> list[str]:
+    """Return the distinct terms of a query, in order.
+
+    >>> query_terms("Financing guarantees for small firms")
+    ['financ', 'guarante', 'small', 'firm']
+    """
+    language = language or language_of(text)
+    return list(dict.fromkeys(index_terms(text, language)))
+
+
+def query_concepts(text: str, language: str | None = None) -> list[list[tuple[str, ...]]]:
+    """Return the concepts of a query: one per word, each a list of alternatives.
+
+    An alternative is a tuple of terms that must all occur. Coverage of these concepts,
+    not term counts, tells a passage that matches one word of four from one matching all.
+
+    >>> query_concepts("小巨人 研发费用")
+    [[('小巨人',)], [('研发费用',)]]
+    """
+    language = language or language_of(text)
+    concepts: dict[str, list[tuple[str, ...]]] = {}
+    for token in tokens(text, language):
+        term = normalize_term(token)
+        if term is not None and term not in concepts:
+            concepts[term] = [(term,)]
+    return list(concepts.values())
+
+
+def phrase_alternative(phrase: str, language: str) -> tuple[str, ...]:
+    """Return the terms (without sub-words) a phrase needs, e.g. for a translation.
+
+    >>> phrase_alternative("financing guarantees", "en")
+    ('financ', 'guarante')
+    """
+    found = []
+    for token in tokens(phrase, language):
+        term = normalize_term(token)
+        if term is not None and term not in found:
+            found.append(term)
+    return tuple(found)
+
+
+def concept_coverage(concepts: list[list[tuple[str, ...]]], terms: set[str]) -> float:
+    """Return the share of ``concepts`` that a passage's ``terms`` satisfy.
+
+    A term counts as present when it is, or when every sub-word of it is (营业收入 in a
+    query is present in a passage that says 营业收入总额).
+
+    >>> concept_coverage([[("小巨人",)], [("研发费用",)]], {"小巨人", "研发费用总额"})
+    0.5
+    """
+    if not concepts:
+        return 0.0
+
+    def present(term: str) -> bool:
+        if term in terms:
+            return True
+        parts = subwords(term)
+        return bool(parts) and all(part in terms for part in parts)
+
+    satisfied = sum(1 for alternatives in concepts
+                    if any(alt and all(present(t) for t in alt) for alt in alternatives))
+    return satisfied / len(concepts)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A piece of a notice: ``text`` as written, the clause label it starts with."""
+
+    ordinal: int
+    text: str
+    clause: str | None
+
+
+def _clause_label(structure, clause_id: str | None, language: str) -> str | None:
+    chain = [c for c in reversed(structure.ancestors(clause_id))
+             if c.style not in _SKIPPED_CLAUSE_STYLES]
+    if not chain:
+        return None
+    return ("" if language == "zh" else " ").join(c.label.strip() for c in chain)
+
+
+def _cut_long(line: str, language: str, limit: int) -> list[str]:
+    pieces: list[str] = []
+    current = ""
+    for sentence in _SENTENCE_END[language].split(line):
+        while len(sentence) > limit:
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(sentence[:limit])
+            sentence = sentence[limit:]
+        joiner = "" if language == "zh" or not current else " "
+        if current and len(current) + len(sentence) > limit:
+            pieces.append(current)
+            current = sentence
+        else:
+            current = current + joiner + sentence
+    if current.strip():
+        pieces.append(current)
+    return [piece.strip() for piece in pieces if piece.strip()]
+
+
+def split_passages(text: str, language: str) -> list[Passage]:
+    """Cut a notice text into passages at clause boundaries.
+
+    >>> text = "第一条 总则内容。\\n第二条 营业收入1000万元以上。"
+    >>> [(p.clause, p.text) for p in split_passages(text, "zh")]
+    [('第一条', '第一条 总则内容。\\n第二条 营业收入1000万元以上。')]
+    """
+    language = language if language in PASSAGE_CHARS else "en"
+    limit, minimum = PASSAGE_CHARS[language], PASSAGE_MIN_CHARS[language]
+    structure = clause_parser(language).parse(text)
+    passages: list[Passage] = []
+    lines: list[str] = []
+    label: str | None = None
+
+    def flush() -> None:
+        nonlocal lines, label
+        body = "\n".join(lines).strip()
+        if body:
+            passages.append(Passage(len(passages), body, label))
+        lines, label = [], None
+
+    for line in structure.lines:
+        line_text = text[line.start:line.end].strip()
+        if not line_text:
+            continue
+        size = sum(len(part) + 1 for part in lines)
+        opens_clause = line.style is not None
+        if lines and (size + len(line_text) > limit or (opens_clause and size >= minimum)):
+            flush()
+        if not lines:
+            label = _clause_label(structure, line.clause, language) if opens_clause else None
+        if len(line_text) > limit:
+            pieces = _cut_long(line_text, language, limit)
+            for piece in pieces[:-1]:
+                lines.append(piece)
+                flush()
+            lines.append(pieces[-1])
+            continue
+        lines.append(line_text)
+    flush()
+    return passages
+
+
+def embed_text(title: str | None, passage_text: str) -> str:
+    """Return the text the embedder sees for a passage: its notice title, then the passage."""
+    combined = f"{title}\n{passage_text}" if title else passage_text
+    return combined[:EMBED_CHARS]
+
+
+def embed_key(text: str) -> str:
+    """Return the content key of an embedded text (sha256 hex).
+
+    >>> embed_key("abc")[:12]
+    'ba7816bf8f01'
+    """
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def has_chinese(text: str) -> bool:
+    """Return True when ``text`` contains a Chinese character."""
+    return bool(_HAS_CJK.search(text))

@@ -1,0 +1,36 @@
+"""Judged queries: the search must reach its recall targets on the real corpus (slow)."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlp.search_bench import load_judged_queries
+from tests.conftest import GOVCN_PAGES
+
+
+def test_search_quality_judged_set_is_large_and_balanced():
+    queries = load_judged_queries()
+    languages = [q["language"] for q in queries]
+    assert len(queries) >= 40
+    assert languages.count("en") >= len(queries) // 2
+    assert all(q["relevant"] for q in queries)
+    assert len({q["id"] for q in queries}) == len(queries)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not GOVCN_PAGES.exists(), reason="needs ../shared/reference/govcn-pages")
+def test_search_quality_reaches_recall_targets(tmp_path):
+    from nlp.embeddings import get_embedder
+    from nlp.search_bench import search_quality
+    from policywatch.bench import build_search_corpus
+    from store import open_store
+
+    db_path = tmp_path / "corpus.db"
+    build_search_corpus(db_path, lambda line: None)
+    with open_store(db_path) as store:
+        figures = search_quality(store, lambda line: None, embedder=get_embedder())
+    assert figures["missing_relevant"] == []
+    hybrid, baseline = figures["modes"]["hybrid"], figures["modes"]["bm25"]
+    assert hybrid["zh"]["recall@10"] >= 0.95
+    assert hybrid["en"]["recall@10"] >= 0.85
+    assert hybrid["en"]["recall@10"] > baseline["en"]["recall@10"]
