@@ -158,24 +158,68 @@ def _translation_edges(store: Store, row: dict[str, Any]) -> list[dict[str, Any]
     return edges
 
 
+# -- embedding support -----------------------------------------------------------------
+class _Similarity:
+    """Cosine similarity of two notices (title and opening), when the model can judge it.
+
+    The model only supports decisions: it adds evidence and a little confidence, and never
+    makes an edge on its own. A model that does not cover Chinese (the packaged English
+    fallback) is not asked about Chinese text at all.
+    """
+
+    def __init__(self, store: Store, embedder: Any | None) -> None:
+        self.store, self.embedder = store, embedder
+        self.vectors: dict[int, Any] = {}
+
+    def usable(self, a: dict[str, Any], b: dict[str, Any]) -> bool:
+        if self.embedder is None:
+            return False
+        languages = {a.get("language") or "zh", b.get("language") or "zh"}
+        return bool(self.embedder.covers_chinese) or languages == {"en"}
+
+    def _vector(self, notice_id: int) -> Any:
+        if notice_id not in self.vectors:
+            record = notice_record(self.store, notice_id) or {}
+            text = f"{record.get('title') or ''}\n{(record.get('text') or '')[:400]}"
+            self.vectors[notice_id] = self.embedder.encode([text])[0]
+        return self.vectors[notice_id]
+
+    def __call__(self, a: dict[str, Any], b: dict[str, Any]) -> float | None:
+        if not self.usable(a, b):
+            return None
+        return float(self._vector(a["notice_id"]) @ self._vector(b["notice_id"]))
+
+
 # -- the stage -------------------------------------------------------------------------
-def link_notice(store: Store, notice_id: int) -> list[dict[str, Any]]:
-    """Link one notice: index it, find candidates, write edges; return the edges found."""
+def link_notice(store: Store, notice_id: int, embedder: Any | None = None
+                ) -> list[dict[str, Any]]:
+    """Link one notice: index it, find candidates, write edges; return the edges found.
+
+    Args:
+        store: the open store.
+        notice_id: the notice to link.
+        embedder: an embedding model (see :mod:`nlp.embeddings`) whose similarity is added
+            as supporting evidence where it covers both texts' languages; None links on
+            lexical signals alone.
+    """
     record = notice_record(store, notice_id)
     if record is None:
         return []
     row, refs = lineage_fields(record)
     save_lineage_notice(store, row, refs)
     found = candidate_ids(store, row, refs)
+    similarity = _Similarity(store, embedder)
     decided: list[dict[str, Any]] = []
     for other_id in found["cited"] | found["series"] | found["number"]:
         other = lineage_row(store, other_id)
         if other is None:
             continue
         cited = [_Ref(ref) for ref in refs if _points_at(ref, other)]
-        edge = relate(row, other, cited=cited)  # type: ignore[arg-type]
+        score, usable = similarity(row, other), similarity.usable(row, other)
+        edge = relate(row, other, cited=cited, similarity=score,  # type: ignore[arg-type]
+                      similarity_usable=usable)
         if edge is None and not cited:
-            edge = relate(other, row, cited=[])
+            edge = relate(other, row, cited=[], similarity=score, similarity_usable=usable)
         if edge is not None:
             decided.append(edge.__dict__)
     for other_id in found["citing"]:
@@ -183,7 +227,9 @@ def link_notice(store: Store, notice_id: int) -> list[dict[str, Any]]:
         if other is None:
             continue
         cited = [_Ref(ref) for ref in references_of(store, other_id) if _points_at(ref, row)]
-        edge = relate(other, row, cited=cited)  # type: ignore[arg-type]
+        edge = relate(other, row, cited=cited,  # type: ignore[arg-type]
+                      similarity=similarity(other, row),
+                      similarity_usable=similarity.usable(other, row))
         if edge is not None:
             decided.append(edge.__dict__)
     decided.extend(_translation_edges(store, row))
@@ -250,12 +296,13 @@ def record_changes(store: Store, notice_id: int) -> int:
     return recorded
 
 
-def run_linking(store: Store, progress: Progress | None = None) -> dict[str, int]:
+def run_linking(store: Store, progress: Progress | None = None,
+                embedder: Any | None = None) -> dict[str, int]:
     """Link every pending notice; return counts of notices, edges and changes."""
     pending = notices_pending_linking(store, LINKER_VERSION)
     counts = {"notices": 0, "edges": 0, "changes": 0}
     for position, notice_id in enumerate(pending, 1):
-        counts["edges"] += len(link_notice(store, notice_id))
+        counts["edges"] += len(link_notice(store, notice_id, embedder))
         counts["notices"] += 1
         if progress:
             progress(position, len(pending))

@@ -21,6 +21,7 @@ from typing import Any
 
 from crawler.replay import ReplayServer
 from crawler.run import run_crawl_subprocess
+from nlp.search import run_demo_searches
 from policywatch.errors import PolicywatchError
 from policywatch.pipeline import process_pending
 from store import open_store
@@ -124,9 +125,12 @@ def run_demo(db_path: Path, echo: Echo, progress: Echo) -> dict[str, Any]:
         echo("Step 3: the NLP stage over every stored version")
         figures["process"] = process_pending(store, echo=lambda line: echo("  " + line))
         figures["lineage"] = show_lineage_and_diff(store, echo)
+        echo("")
+        echo("Step 4: two example searches over what was crawled")
+        figures["search"] = run_demo_searches(store, echo)
     echo("")
-    echo("Stages run: crawl, store, extraction, lineage and diffs. Not built yet, so not run: "
-         "alerts, search.")
+    echo("Stages run: crawl, store, extraction, lineage and diffs, search. Not built yet, so "
+         "not run: alerts.")
     return figures
 
 

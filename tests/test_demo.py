@@ -24,6 +24,8 @@ def test_demo_runs_every_stage_and_is_rerunnable(tmp_path):
     assert "Step 2" in out and "Step 3" in out
     assert "SRDI SMEs: revenue threshold >= 10 million yuan (last year) -> >= 15 million yuan" in out
     assert "supersedes" in out and "translation_of" in out
+    assert "$ policywatch search 'Little Giant R&D threshold'" in out
+    assert "专精特新“小巨人”企业认定标准" in out.split("Little Giant R&D threshold")[1]
     assert (tmp_path / "policywatch-demo.db").exists()
     again = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, env=env,
                            timeout=300)
