@@ -302,3 +302,16 @@ def bench_search_speed(echo: Echo, notices: int = 100_000) -> dict[str, Any]:
 
 BENCHMARKS["search-quality"] = bench_search_quality
 BENCHMARKS["search-speed"] = bench_search_speed
+
+
+def bench_extract(echo: Echo) -> dict[str, Any]:
+    """Score extraction on the labelled set and time it next to bare jieba segmentation."""
+    from nlp.evaluation import format_report, run_benchmark
+
+    figures = run_benchmark()
+    for line in format_report(figures).splitlines():
+        echo(line)
+    return figures
+
+
+BENCHMARKS["extract"] = bench_extract
