@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from types import SimpleNamespace
-
 import pytest
 
-from crawler.replay import ReplayServer
-from crawler.run import run_crawl_subprocess
 from store import open_store
+from tests.crawl_support import crawl_twice, latest_version
 
 pytestmark = pytest.mark.slow
 ORIGIN = "https://jxj.beijing.gov.cn"
@@ -18,33 +14,16 @@ PUBLICITY = ORIGIN + "/jxdt/tzgg/202504/t20250428_4078812.html"
 RULES = ORIGIN + "/jxdt/tzgg/202211/t20221125_2866123.html"  # listed on page 2 only
 
 
-def crawl(db: Path, server: ReplayServer) -> dict:
-    (run,) = run_crawl_subprocess(db, ["beijing"], replay_base=server.base_url)
-    return run
-
-
 @pytest.fixture(scope="module")
 def crawls(tmp_path_factory):
-    db = tmp_path_factory.mktemp("beijing") / "beijing.db"
-    with ReplayServer() as server:
-        first = crawl(db, server)
-        second = crawl(db, server)
-        hits = dict(server.site.hits)
-    return SimpleNamespace(db=db, first=first, second=second, hits=hits)
-
-
-def version(db: Path, url: str) -> dict:
-    with open_store(db) as store:
-        return next(store.db.query(
-            "select v.* from notices n join versions v on v.id = n.latest_version_id "
-            "where n.url = ?", [url]))
+    return crawl_twice(tmp_path_factory, "beijing")
 
 
 def test_spider_beijing_pagination_reached_page_two(crawls):
     assert crawls.first["status"] == "ok"
     assert crawls.first["stats"]["policywatch/beijing/notices/new"] == 5
     assert crawls.hits["jxj.beijing.gov.cn/jxdt/tzgg/index_1.html"] == 2  # once per run
-    assert version(crawls.db, RULES)["doc_number"] == "京经信发〔2022〕108号"
+    assert latest_version(crawls.db, RULES)["doc_number"] == "京经信发〔2022〕108号"
 
 
 @pytest.mark.parametrize(("url", "field", "expected"), [
@@ -56,12 +35,12 @@ def test_spider_beijing_pagination_reached_page_two(crawls):
     (RULES, "written_date", "2022-11-23"),
 ])
 def test_spider_beijing_detail_fields_stored(crawls, url, field, expected):
-    assert version(crawls.db, url)[field] == expected
+    assert latest_version(crawls.db, url)[field] == expected
 
 
 @pytest.mark.parametrize("url", [CALL, PUBLICITY])
 def test_spider_beijing_gbk_text_stored_without_mojibake(crawls, url):
-    text = version(crawls.db, url)["text"]
+    text = latest_version(crawls.db, url)["text"]
     assert "北京镕智精密仪器有限公司" in text
     assert "\ufffd" not in text and "鍖椾含" not in text  # no replacement chars, no UTF-8 misread
 

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from types import SimpleNamespace
-
 import pytest
 
-from crawler.replay import ReplayServer
-from crawler.run import run_crawl_subprocess
 from store import open_store
+from tests.crawl_support import crawl_twice, latest_version
 
 pytestmark = pytest.mark.slow
 ORIGIN = "https://english.www.gov.cn/policies/latestreleases"
@@ -17,33 +13,15 @@ INTERIM = ORIGIN + "/202206/09/content_WS62a1b3c4c6d02e533532b6e1.html"  # page 
 MEASURES_2026 = ORIGIN + "/202601/19/content_WS696d8a37c6d00ca5f9a08c12.html"
 
 
-def crawl(db: Path, server: ReplayServer) -> dict:
-    (run,) = run_crawl_subprocess(db, ["govcn_en"], replay_base=server.base_url)
-    return run
-
-
 @pytest.fixture(scope="module")
 def crawls(tmp_path_factory):
-    db = tmp_path_factory.mktemp("govcn_en") / "govcn_en.db"
-    with ReplayServer() as server:
-        first = crawl(db, server)
-        second = crawl(db, server)
-        server.site.set_layers(["site", "update-2026"])
-        update = crawl(db, server)
-    return SimpleNamespace(db=db, first=first, second=second, update=update)
-
-
-def version(db: Path, url: str) -> dict:
-    with open_store(db) as store:
-        return next(store.db.query(
-            "select v.* from notices n join versions v on v.id = n.latest_version_id "
-            "where n.url = ?", [url]))
+    return crawl_twice(tmp_path_factory, "govcn_en", then_update=True)
 
 
 def test_spider_govcn_en_pagination_reached_page_two(crawls):
     assert crawls.first["status"] == "ok"
     assert crawls.first["stats"]["policywatch/govcn_en/notices/new"] == 3
-    assert version(crawls.db, INTERIM)["published_date"] == "2022-06-09"
+    assert latest_version(crawls.db, INTERIM)["published_date"] == "2022-06-09"
 
 
 @pytest.mark.parametrize(("field", "expected"), [
@@ -53,7 +31,7 @@ def test_spider_govcn_en_pagination_reached_page_two(crawls):
     ("published_date", "2022-06-09"),
 ])
 def test_spider_govcn_en_detail_fields_stored(crawls, field, expected):
-    assert version(crawls.db, INTERIM)[field] == expected
+    assert latest_version(crawls.db, INTERIM)[field] == expected
 
 
 def test_spider_govcn_en_source_row_is_english(crawls):
@@ -70,6 +48,6 @@ def test_spider_govcn_en_second_run_fetches_nothing_unchanged(crawls):
 
 def test_spider_govcn_en_update_layer_brings_2026_measures(crawls):
     assert crawls.update["stats"]["policywatch/govcn_en/notices/new"] == 1
-    row = version(crawls.db, MEASURES_2026)
+    row = latest_version(crawls.db, MEASURES_2026)
     assert row["title"] == "China unveils measures for graded cultivation of high-quality SMEs"
     assert "17,600 little giants" in row["text"]

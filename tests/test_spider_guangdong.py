@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from types import SimpleNamespace
-
 import pytest
 
 from crawler.replay import ReplayServer
-from crawler.run import run_crawl_subprocess
 from store import open_store
+from tests.crawl_support import crawl_source, crawl_twice, latest_version
 
 pytestmark = pytest.mark.slow
 ORIGIN = "https://gdii.gd.gov.cn"
@@ -17,26 +14,9 @@ RULES = ORIGIN + "/gkmlpt/content/4/4459/post_4459794.html"
 PUBLICITY = ORIGIN + "/gkmlpt/content/4/4612/post_4612876.html"
 
 
-def crawl(db: Path, server: ReplayServer) -> dict:
-    (run,) = run_crawl_subprocess(db, ["guangdong"], replay_base=server.base_url)
-    return run
-
-
 @pytest.fixture(scope="module")
 def crawls(tmp_path_factory):
-    db = tmp_path_factory.mktemp("guangdong") / "guangdong.db"
-    with ReplayServer() as server:
-        first = crawl(db, server)
-        second = crawl(db, server)
-        hits = dict(server.site.hits)
-    return SimpleNamespace(db=db, first=first, second=second, hits=hits)
-
-
-def version(db: Path, url: str) -> dict:
-    with open_store(db) as store:
-        return next(store.db.query(
-            "select v.* from notices n join versions v on v.id = n.latest_version_id "
-            "where n.url = ?", [url]))
+    return crawl_twice(tmp_path_factory, "guangdong")
 
 
 def test_spider_guangdong_walks_every_category_through_the_api(crawls):
@@ -55,7 +35,7 @@ def test_spider_guangdong_walks_every_category_through_the_api(crawls):
     ("published_date", "2024-05-29"),
 ])
 def test_spider_guangdong_detail_fields_stored(crawls, field, expected):
-    assert version(crawls.db, RULES)[field] == expected
+    assert latest_version(crawls.db, RULES)[field] == expected
 
 
 def test_spider_guangdong_attachments_downloaded_and_linked(crawls):
@@ -76,6 +56,6 @@ def test_spider_guangdong_second_run_fetches_nothing_unchanged(crawls):
 
 def test_spider_guangdong_empty_api_answer_is_layout_change(tmp_path):
     with ReplayServer(faults={"gdii.gd.gov.cn/gkmlpt/api/": "empty_list"}) as server:
-        run = crawl(tmp_path / "empty.db", server)
+        run = crawl_source(tmp_path / "empty.db", server, "guangdong")
     assert run["status"] == "degraded"
     assert run["stats"]["policywatch/health/layout_changed"] == 3  # one per category

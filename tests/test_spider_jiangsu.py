@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from types import SimpleNamespace
-
 import pytest
 
-from crawler.replay import ReplayServer
-from crawler.run import run_crawl_subprocess
 from store import open_store
+from tests.crawl_support import all_versions, crawl_twice
 
 pytestmark = pytest.mark.slow
 ORIGIN = "https://gxt.jiangsu.gov.cn"
@@ -18,27 +14,9 @@ STANDARD_2026 = ORIGIN + "/art/2026/2/27/art_80179_11801234.html"
 PUBLICITY = ORIGIN + "/art/2025/7/10/art_6278_11652210.html"
 
 
-def crawl(db: Path, server: ReplayServer) -> dict:
-    (run,) = run_crawl_subprocess(db, ["jiangsu"], replay_base=server.base_url)
-    return run
-
-
 @pytest.fixture(scope="module")
 def crawls(tmp_path_factory):
-    db = tmp_path_factory.mktemp("jiangsu") / "jiangsu.db"
-    with ReplayServer() as server:
-        first = crawl(db, server)
-        second = crawl(db, server)
-        server.site.set_layers(["site", "update-2026"])
-        update = crawl(db, server)
-    return SimpleNamespace(db=db, first=first, second=second, update=update)
-
-
-def versions(db: Path, url: str) -> list[dict]:
-    with open_store(db) as store:
-        return list(store.db.query(
-            "select v.* from notices n join versions v on v.notice_id = n.id where n.url = ? "
-            "order by v.id", [url]))
+    return crawl_twice(tmp_path_factory, "jiangsu", then_update=True)
 
 
 def test_spider_jiangsu_first_run_stores_both_columns(crawls):
@@ -54,14 +32,14 @@ def test_spider_jiangsu_first_run_stores_both_columns(crawls):
     ("published_date", "2024-04-26"),
 ])
 def test_spider_jiangsu_detail_fields_stored(crawls, field, expected):
-    assert versions(crawls.db, STANDARD)[0][field] == expected
+    assert all_versions(crawls.db, STANDARD)[0][field] == expected
 
 
 def test_spider_jiangsu_attachments_through_download_script(crawls):
     linked = {}
     with open_store(crawls.db) as store:
         for url in (STANDARD, PUBLICITY):
-            first_version = versions(crawls.db, url)[0]["id"]
+            first_version = all_versions(crawls.db, url)[0]["id"]
             (row,) = store.db["attachments"].rows_where("version_id = ?", [first_version])
             linked[url] = (row["url"].rsplit("=", 1)[1], row["status"])
     assert linked == {STANDARD: ("2404261530123.docx", "stored"),
@@ -77,7 +55,7 @@ def test_spider_jiangsu_second_run_fetches_nothing_unchanged(crawls):
 
 def test_spider_jiangsu_revised_standard_is_a_new_notice(crawls):
     assert crawls.update["stats"]["policywatch/jiangsu/notices/new"] == 1
-    (revised,) = versions(crawls.db, STANDARD_2026)
+    (revised,) = all_versions(crawls.db, STANDARD_2026)
     assert revised["doc_number"] == "苏工信中小〔2026〕21号"
     assert "第四条 申请认定的企业应当同时满足以下条件" in revised["text"]
     assert "上年度营业收入总额在一千五百万元以上" in revised["text"]
@@ -85,6 +63,6 @@ def test_spider_jiangsu_revised_standard_is_a_new_notice(crawls):
 
 def test_spider_jiangsu_repealed_standard_is_a_new_version_of_the_same_notice(crawls):
     assert crawls.update["stats"]["policywatch/jiangsu/notices/new_version"] == 1
-    old, new = versions(crawls.db, STANDARD)
+    old, new = all_versions(crawls.db, STANDARD)
     assert "废止" not in old["text"] and "该文件已于2026年4月1日废止" in new["text"]
     assert "上年度营业收入总额在一千万元以上" in old["text"]

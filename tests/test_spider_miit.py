@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import urllib.error
 import urllib.request
-from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
 from crawler.replay import ReplayServer
-from crawler.run import run_crawl_subprocess
 from store import open_store
+from tests.crawl_support import crawl_twice, latest_version
 
 pytestmark = pytest.mark.slow
 ORIGIN = "https://www.miit.gov.cn"
@@ -21,27 +19,9 @@ INTERIM_MEASURES = ORIGIN + "/zwgk/zcwj/wjfb/tz/art/2022/art_edbab45572c72a5d944
 FIRST_NOTICE_2018 = "工业和信息化部办公厅关于开展专精特新“小巨人”企业培育工作的通知"  # list page 2
 
 
-def crawl(db: Path, server: ReplayServer) -> dict:
-    (run,) = run_crawl_subprocess(db, ["miit"], replay_base=server.base_url)
-    return run
-
-
 @pytest.fixture(scope="module")
 def crawls(tmp_path_factory):
-    db = tmp_path_factory.mktemp("miit") / "miit.db"
-    with ReplayServer() as server:
-        first = crawl(db, server)
-        second = crawl(db, server)
-        server.site.set_layers(["site", "update-2026"])
-        update = crawl(db, server)
-    return SimpleNamespace(db=db, first=first, second=second, update=update)
-
-
-def version(db: Path, url: str) -> dict:
-    with open_store(db) as store:
-        return next(store.db.query(
-            "select v.* from notices n join versions v on v.id = n.latest_version_id "
-            "where n.url = ?", [url]))
+    return crawl_twice(tmp_path_factory, "miit", then_update=True)
 
 
 def test_spider_miit_first_run_stores_every_listed_notice(crawls):
@@ -71,11 +51,11 @@ def test_spider_miit_cookie_protected_column_answered(crawls):
     ("parser", "crawler.jpaas.v1"),
 ])
 def test_spider_miit_detail_fields_stored(crawls, field, expected):
-    assert version(crawls.db, LITTLE_GIANTS_2025)[field] == expected
+    assert latest_version(crawls.db, LITTLE_GIANTS_2025)[field] == expected
 
 
 def test_spider_miit_interim_measures_stored_with_number(crawls):
-    row = version(crawls.db, INTERIM_MEASURES)
+    row = latest_version(crawls.db, INTERIM_MEASURES)
     assert (row["doc_number"], row["published_date"]) == ("工信部企业〔2022〕63号", "2022-06-09")
     assert "上年度营业收入总额在1000万元以上" in row["text"]
 

@@ -2,47 +2,27 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from types import SimpleNamespace
-
 import pytest
 
 from crawler.replay import ReplayServer
-from crawler.run import run_crawl_subprocess
 from store import open_store
+from tests.crawl_support import crawl_source, crawl_twice, latest_version
 
 pytestmark = pytest.mark.slow
 ORIGIN = "https://jxt.zj.gov.cn"
 RULES = ORIGIN + "/art/2023/9/12/art_1659217_58931087.html"  # the one row of page 2
 
 
-def crawl(db: Path, server: ReplayServer) -> dict:
-    (run,) = run_crawl_subprocess(db, ["zhejiang"], replay_base=server.base_url)
-    return run
-
-
 @pytest.fixture(scope="module")
 def crawls(tmp_path_factory):
-    db = tmp_path_factory.mktemp("zhejiang") / "zhejiang.db"
-    with ReplayServer() as server:
-        first = crawl(db, server)
-        second = crawl(db, server)
-        hits = dict(server.site.hits)
-    return SimpleNamespace(db=db, first=first, second=second, hits=hits)
-
-
-def version(db: Path, url: str) -> dict:
-    with open_store(db) as store:
-        return next(store.db.query(
-            "select v.* from notices n join versions v on v.id = n.latest_version_id "
-            "where n.url = ?", [url]))
+    return crawl_twice(tmp_path_factory, "zhejiang")
 
 
 def test_spider_zhejiang_pagination_reached_page_two(crawls):
     assert crawls.first["status"] == "ok"
     assert crawls.first["stats"]["policywatch/zhejiang/notices/new"] == 6
     assert crawls.hits["jxt.zj.gov.cn/col/col1659217/index.html"] == 4  # 2 pages x 2 runs
-    assert version(crawls.db, RULES)["id"]  # listed on page 2 only
+    assert latest_version(crawls.db, RULES)["id"]  # listed on page 2 only
 
 
 @pytest.mark.parametrize(("field", "expected"), [
@@ -53,7 +33,7 @@ def test_spider_zhejiang_pagination_reached_page_two(crawls):
     ("published_date", "2023-09-12"),
 ])
 def test_spider_zhejiang_detail_fields_stored(crawls, field, expected):
-    assert version(crawls.db, RULES)[field] == expected
+    assert latest_version(crawls.db, RULES)[field] == expected
 
 
 def test_spider_zhejiang_second_run_fetches_nothing_unchanged(crawls):
@@ -65,7 +45,7 @@ def test_spider_zhejiang_second_run_fetches_nothing_unchanged(crawls):
 
 def test_spider_zhejiang_empty_column_is_layout_change_not_no_news(tmp_path):
     with ReplayServer(faults={"jxt.zj.gov.cn/col/": "empty_list"}) as server:
-        run = crawl(tmp_path / "empty.db", server)
+        run = crawl_source(tmp_path / "empty.db", server, "zhejiang")
     assert run["status"] == "degraded"
     assert run["stats"]["policywatch/health/layout_changed"] == 1
     with open_store(tmp_path / "empty.db") as store:
