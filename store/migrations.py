@@ -183,66 +183,6 @@ def m003_extractions(db: Database) -> None:
 
 
 @migrations()
-def m005_lineage(db: Database) -> None:
-    """Lineage: a candidate index of notices and their references, typed edges, measures
-    (series of versions) and changes (pairs of versions with their diff)."""
-    db["lineage_notices"].create(
-        {
-            "notice_id": int,
-            "language": str,
-            "region": str,
-            "issuer": str,
-            "doc_number": str,  # normalized: 〔〕 brackets, half-width digits
-            "number_key": str,  # "2022-63": shared by a Chinese number and its English form
-            "title": str,
-            "title_core": str,  # the measure's name inside the notice title
-            "series_key": str,  # title_core without 暂行/试行/years: versions share it
-            "published": str,
-            "linker": str,
-            "linked_at": str,
-        },
-        pk="notice_id",
-        foreign_keys=[("notice_id", "notices", "id")],
-    )
-    for column in ("doc_number", "number_key", "title_core", "series_key"):
-        db["lineage_notices"].create_index([column])
-    db["lineage_notices"].create_index(["language", "published"])  # translation windows
-    db["lineage_references"].create(
-        {"id": int, "notice_id": int, "title": str, "title_core": str, "doc_number": str,
-         "number_key": str, "cue": str, "text": str},
-        pk="id",
-        foreign_keys=[("notice_id", "notices", "id")],
-    )
-    for column in ("notice_id", "doc_number", "title_core", "number_key"):
-        db["lineage_references"].create_index([column])
-    db["edges"].create(
-        {"id": int, "source_notice_id": int, "target_notice_id": int, "type": str,
-         "confidence": float, "evidence": str, "linker": str, "created_at": str},
-        pk="id",
-        foreign_keys=[("source_notice_id", "notices", "id"),
-                      ("target_notice_id", "notices", "id")],
-    )
-    db["edges"].create_index(["source_notice_id", "target_notice_id", "type"], unique=True)
-    db["edges"].create_index(["target_notice_id"])
-    db["notice_measures"].create(
-        {"notice_id": int, "measure_id": str, "linker": str},
-        pk="notice_id",
-        foreign_keys=[("notice_id", "notices", "id")],
-    )
-    db["notice_measures"].create_index(["measure_id"])
-    db["changes"].create(
-        {"id": int, "measure_id": str, "old_version_id": int, "new_version_id": int,
-         "kind": str,  # new_version (same notice) | superseded | amended
-         "criteria_changes": str, "clause_counts": str, "summary_zh": str, "summary_en": str,
-         "producer": str, "created_at": str},
-        pk="id",
-        foreign_keys=[("old_version_id", "versions", "id"), ("new_version_id", "versions", "id")],
-    )
-    db["changes"].create_index(["old_version_id", "new_version_id"], unique=True)
-    db["changes"].create_index(["measure_id"])
-
-
-@migrations()
 def m004_search(db: Database) -> None:
     """Search index: passages, their FTS5 index, term statistics, embeddings, vector lists.
 
@@ -330,6 +270,66 @@ def m004_search(db: Database) -> None:
         },
         pk="model",
     )
+
+
+@migrations()
+def m005_lineage(db: Database) -> None:
+    """Lineage: a candidate index of notices and their references, typed edges, measures
+    (series of versions) and changes (pairs of versions with their diff)."""
+    db["lineage_notices"].create(
+        {
+            "notice_id": int,
+            "language": str,
+            "region": str,
+            "issuer": str,
+            "doc_number": str,  # normalized: 〔〕 brackets, half-width digits
+            "number_key": str,  # "2022-63": shared by a Chinese number and its English form
+            "title": str,
+            "title_core": str,  # the measure's name inside the notice title
+            "series_key": str,  # title_core without 暂行/试行/years: versions share it
+            "published": str,
+            "linker": str,
+            "linked_at": str,
+        },
+        pk="notice_id",
+        foreign_keys=[("notice_id", "notices", "id")],
+    )
+    for column in ("doc_number", "number_key", "title_core", "series_key"):
+        db["lineage_notices"].create_index([column])
+    db["lineage_notices"].create_index(["language", "published"])  # translation windows
+    db["lineage_references"].create(
+        {"id": int, "notice_id": int, "title": str, "title_core": str, "doc_number": str,
+         "number_key": str, "cue": str, "text": str},
+        pk="id",
+        foreign_keys=[("notice_id", "notices", "id")],
+    )
+    for column in ("notice_id", "doc_number", "title_core", "number_key"):
+        db["lineage_references"].create_index([column])
+    db["edges"].create(
+        {"id": int, "source_notice_id": int, "target_notice_id": int, "type": str,
+         "confidence": float, "evidence": str, "linker": str, "created_at": str},
+        pk="id",
+        foreign_keys=[("source_notice_id", "notices", "id"),
+                      ("target_notice_id", "notices", "id")],
+    )
+    db["edges"].create_index(["source_notice_id", "target_notice_id", "type"], unique=True)
+    db["edges"].create_index(["target_notice_id"])
+    db["notice_measures"].create(
+        {"notice_id": int, "measure_id": str, "linker": str},
+        pk="notice_id",
+        foreign_keys=[("notice_id", "notices", "id")],
+    )
+    db["notice_measures"].create_index(["measure_id"])
+    db["changes"].create(
+        {"id": int, "measure_id": str, "old_version_id": int, "new_version_id": int,
+         "kind": str,  # new_version (same notice) | superseded | amended
+         "criteria_changes": str, "clause_counts": str, "summary_zh": str, "summary_en": str,
+         "producer": str, "created_at": str},
+        pk="id",
+        foreign_keys=[("old_version_id", "versions", "id"), ("new_version_id", "versions", "id")],
+    )
+    db["changes"].create_index(["old_version_id", "new_version_id"], unique=True)
+    db["changes"].create_index(["measure_id"])
 
 
 @migrations()
