@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from urllib.parse import urlsplit
 
@@ -69,6 +70,10 @@ class IncrementalMiddleware:
     ``If-Modified-Since``) when the store kept the server's validators, and skipped
     otherwise (unless ``POLICYWATCH_REFRESH_KNOWN``). List pages are always fetched: they
     are where new notices appear.
+
+    A known page whose listed attachments are not all in the store (a run killed between
+    storing the page and fetching its files) gets the missing ones requested again, so a
+    resumed crawl loses nothing.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -102,6 +107,8 @@ class IncrementalMiddleware:
         if self.refresh:
             return None
         stats.inc_value("policywatch/requests/skipped_known")
+        if kind == "detail":
+            self._request_missing_attachments(url)
         raise IgnoreRequest(f"already stored: {url}")
 
     def process_response(self, request: Request, response: Response) -> Response:
@@ -115,7 +122,28 @@ class IncrementalMiddleware:
         )
         store.db.conn.commit()
         self.crawler.stats.inc_value("policywatch/requests/not_modified")
+        if request.meta.get(KIND) == "detail":
+            self._request_missing_attachments(url)
         raise IgnoreRequest(f"not modified: {url}")
+
+    def _request_missing_attachments(self, page_url: str) -> None:
+        """Schedule the attachments a stored page lists that have no row in the store."""
+        spider = self.crawler.spider
+        db = store_for(self.crawler).db
+        row = db.execute(
+            "select v.id, v.metadata from notices n join versions v on v.id = "
+            "n.latest_version_id where n.identity = ?", [canonical_url(page_url)]).fetchone()
+        if row is None or not hasattr(spider, "attachment_requests"):
+            return
+        listed = json.loads(row[1] or "{}").get("attachments") or []
+        have = {r[0] for r in db.execute("select url from attachments where version_id = ?",
+                                         [row[0]]).fetchall()}
+        missing = {a["url"] for a in listed if a.get("url") and a["url"] not in have}
+        if not missing:
+            return
+        for request in spider.attachment_requests(page_url, listed, only=missing):
+            self.crawler.engine.crawl(request)
+        self.crawler.stats.inc_value("policywatch/attachments/resumed", len(missing))
 
 
 # Markers of anti-bot pages that answer 200: a captcha or a slider instead of the notice.

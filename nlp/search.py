@@ -587,6 +587,7 @@ def run_demo_searches(store_or_db_path: Store | str | Path, echo: Echo,
     """
     from nlp.embeddings import embedder_info, get_embedder
     from nlp.indexing import index_pending
+    from store.search_index import embedding_count, indexed_counts
 
     opened = None
     store = store_or_db_path
@@ -596,10 +597,12 @@ def run_demo_searches(store_or_db_path: Store | str | Path, echo: Echo,
         embedder = get_embedder()
         info = embedder_info(embedder)
         counts = index_pending(store, embedder)
+        held = indexed_counts(store)
+        vectors = embedding_count(store, info.name)
         caveat = "" if info.covers_chinese else (
             " (it reads no Chinese: Chinese text is found through words and translation)")
-        echo(f"Search index: {counts['notices']} notices indexed as {counts['passages']} "
-             f"passages, {counts['embedded']} vectors computed with {info.name}{caveat}")
+        echo(f"Search index: {held['notices']} notices in {held['passages']} passages, "
+             f"{vectors} vectors from {info.name}{caveat}")
         searches: dict[str, Any] = {}
         for query in queries:
             response = search(store, query, limit=limit, embedder=embedder)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -16,7 +15,7 @@ from typing import Any, TypeVar
 import click
 
 from policywatch import __version__
-from policywatch.errors import NotBuiltYet, PolicywatchError
+from policywatch.errors import PolicywatchError
 from policywatch.settings import resolve_db_path
 from store import Store, StoreError, open_store
 
@@ -52,9 +51,6 @@ def main_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except NotBuiltYet as exc:
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(3)
         except (PolicywatchError, StoreError) as exc:
             raise click.ClickException(str(exc)) from exc
 

@@ -4,7 +4,10 @@
 2. crawl every source with the real spiders into ``./policywatch-demo.db``;
 3. move the replay forward in time (the ``update-2026`` layer) and crawl again, showing
    that known pages are not re-fetched and that new notices and versions are found;
-4. print what was stored.
+4. print what was stored, run the NLP stage, show a lineage, a criteria diff and two
+   searches;
+5. derive the alerts those crawls produced and deliver them to an Atom feed
+   subscription (no network: the feed is a file beside the database).
 
 Each later stage adds its step here once it exists; the demo never claims a stage it did
 not run.
@@ -55,9 +58,10 @@ def reset_database(db_path: Path) -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(str(db_path) + suffix).unlink(missing_ok=True)
     blobs = blob_root_for(db_path)
-    for folder in (blobs, blobs.with_suffix(".warc")):
+    for folder in (blobs, blobs.with_suffix(".warc"), blobs.with_suffix(".diffs")):
         if folder.exists():
             shutil.rmtree(folder)
+    blobs.with_suffix(".feed.xml").unlink(missing_ok=True)
 
 
 def _store_summary(db_path: Path) -> dict[str, Any]:
@@ -128,10 +132,37 @@ def run_demo(db_path: Path, echo: Echo, progress: Echo) -> dict[str, Any]:
         echo("")
         echo("Step 4: two example searches over what was crawled")
         figures["search"] = run_demo_searches(store, echo)
+        echo("")
+        echo("Step 5: the alerts these crawls produced")
+        figures["alerts"] = show_alerts(store, echo)
     echo("")
-    echo("Stages run: crawl, store, extraction, lineage and diffs, search. Not built yet, so "
-         "not run: alerts.")
+    echo("Stages run: crawl, store, extraction, lineage and diffs, search, alerts.")
     return figures
+
+
+def show_alerts(store: Any, echo: Echo) -> dict[str, Any]:
+    """Derive events, print them, and deliver the SRDI ones to an Atom feed subscription."""
+    from policywatch.alerts import demo_alerts
+    from policywatch.alerts.delivery import default_feed_path, notify
+    from policywatch.settings import AlertSettings
+    from store.alerts import add_subscription
+
+    events = demo_alerts(store, echo)
+    feed_path = default_feed_path(store)
+    subscription_id = add_subscription(
+        store, channel="feed", target=str(feed_path.resolve()), backfill=True,
+        filters={"tiers": ["srdi_sme"], "types": ["criteria_changed", "repealed"]})
+    settings = AlertSettings()
+    first = notify(store, settings=settings)
+    again = notify(store, settings=settings)
+    echo("")
+    echo(f"$ policywatch subscribe --feed --tier srdi_sme --event criteria_changed "
+         f"--event repealed --backfill   (subscription #{subscription_id})")
+    echo(f"$ policywatch notify   -> {first.sent} events delivered to {feed_path}")
+    echo(f"$ policywatch notify   -> {again.sent} delivered the second time (exactly once)")
+    return {"events": len(events), "subscription_id": subscription_id,
+            "delivered": first.sent, "delivered_again": again.sent,
+            "feed": str(feed_path)}
 
 
 def show_lineage_and_diff(store: Any, echo: Echo) -> dict[str, Any]:

@@ -3,7 +3,3 @@
 
 class PolicywatchError(Exception):
     """Base class for app-level failures."""
-
-
-class NotBuiltYet(PolicywatchError):
-    """A command whose stage has not been built: it says so rather than pretend."""

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from policywatch.errors import PolicywatchError
 
 DEFAULT_DB = "policywatch.db"
 DEMO_DB = "policywatch-demo.db"
@@ -17,3 +22,126 @@ def resolve_db_path(option: str | None) -> Path:
     'x.db'
     """
     return Path(option or os.environ.get(DB_ENV) or DEFAULT_DB)
+
+
+# -- configuration file and alert settings ------------------------------------------------
+CONFIG_ENV = "POLICYWATCH_CONFIG"
+DEFAULT_CONFIG = "policywatch.toml"
+
+
+class ConfigError(PolicywatchError):
+    """The configuration file cannot be read, or a setting has the wrong type."""
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """Read the TOML configuration: ``path``, else ``$POLICYWATCH_CONFIG``, else
+    ``./policywatch.toml``; a default file that does not exist is an empty configuration.
+
+    Sections: ``[smtp]`` (see :class:`SmtpSettings`) and ``[alerts]`` (see
+    :class:`AlertSettings`). Environment variables override the file.
+
+    Raises:
+        ConfigError: a named file is missing, or a file is not valid TOML.
+    """
+    import tomllib
+
+    named = path or os.environ.get(CONFIG_ENV)
+    config_path = Path(named or DEFAULT_CONFIG)
+    if not config_path.exists():
+        if named:
+            raise ConfigError(f"configuration file {config_path} does not exist")
+        return {}
+    try:
+        with config_path.open("rb") as handle:
+            return tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read configuration {config_path}: {exc}") from exc
+
+
+def _setting(config: dict[str, Any], section: str, key: str, env: Mapping[str, str],
+             kind: type, default: Any) -> Any:
+    env_name = f"POLICYWATCH_{section.upper()}_{key.upper()}"
+    raw: Any = env.get(env_name)
+    origin = env_name
+    if raw is None:
+        raw = config.get(section, {}).get(key)
+        origin = f"[{section}] {key}"
+    if raw is None or raw == "":
+        return default
+    try:
+        if kind is bool:
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text not in {"1", "0", "true", "false", "yes", "no", "on", "off"}:
+                raise ValueError(raw)
+            return text in {"1", "true", "yes", "on"}
+        return kind(raw)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{origin}: {raw!r} is not a valid {kind.__name__}") from exc
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where e-mail alerts go out: ``[smtp]`` in the config file or
+    ``POLICYWATCH_SMTP_HOST``, ``_PORT``, ``_USERNAME``, ``_PASSWORD``, ``_SENDER``,
+    ``_STARTTLS``, ``_SSL``, ``_TIMEOUT`` in the environment."""
+
+    host: str | None = None
+    port: int = 25
+    username: str | None = None
+    password: str | None = None
+    sender: str = "policywatch@localhost"
+    starttls: bool = False
+    ssl: bool = False
+    timeout: float = 30.0
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.host)
+
+
+def smtp_settings(config: dict[str, Any] | None = None,
+                  env: Mapping[str, str] | None = None) -> SmtpSettings:
+    """SMTP settings from the config file (``load_config()`` when None) and environment."""
+    config = load_config() if config is None else config
+    env = os.environ if env is None else env
+    defaults = SmtpSettings()
+    return SmtpSettings(**{
+        name: _setting(config, "smtp", name, env, kind, getattr(defaults, name))
+        for name, kind in (("host", str), ("port", int), ("username", str),
+                           ("password", str), ("sender", str), ("starttls", bool),
+                           ("ssl", bool), ("timeout", float))})
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    """How alerts are derived and retried: ``[alerts]`` in the config file or
+    ``POLICYWATCH_ALERTS_<NAME>`` in the environment.
+
+    ``effective_soon_days``: a measure taking effect or expiring within this many days is
+    an ``effective_soon`` event. ``source_broken_runs``: this many degraded or failed crawl
+    runs of a source in a row make a ``source_broken`` event. ``retry_base_s`` and
+    ``retry_max_s``: a failed delivery waits base, 2 x base, 4 x base, ... at most max.
+    ``public_url``: where ``policywatch serve`` is reachable, for links to full diffs.
+    """
+
+    effective_soon_days: int = 30
+    source_broken_runs: int = 3
+    retry_base_s: int = 60
+    retry_max_s: int = 6 * 3600
+    webhook_timeout_s: float = 10.0
+    public_url: str | None = None
+
+
+def alert_settings(config: dict[str, Any] | None = None,
+                   env: Mapping[str, str] | None = None) -> AlertSettings:
+    """Alert settings from the config file (``load_config()`` when None) and environment."""
+    config = load_config() if config is None else config
+    env = os.environ if env is None else env
+    defaults = AlertSettings()
+    return AlertSettings(**{
+        name: _setting(config, "alerts", name, env, kind, getattr(defaults, name))
+        for name, kind in (("effective_soon_days", int), ("source_broken_runs", int),
+                           ("retry_base_s", int), ("retry_max_s", int),
+                           ("webhook_timeout_s", float), ("public_url", str))})

@@ -398,3 +398,32 @@ def m006_alerts(db: Database) -> None:
     )
     db["deliveries"].create_index(["subscription_id", "event_id"], unique=True)
     db["deliveries"].create_index(["status", "next_attempt_at"])
+
+
+@migrations()
+def m007_reading_form_hashes(db: Database) -> None:
+    """Re-key content hashes on the reading form (:func:`store.text.reading_form`).
+
+    Hashes were taken over whitespace-folded text, so a line break inside a Chinese
+    sentence counted as a change. Recomputing them here keeps a recrawl of an unchanged
+    page ``unchanged``; an imported file's identity (``sha256:<content key>``) follows its
+    version's new key unless another notice holds it already.
+    """
+    from store.text import content_hash
+
+    renamed: dict[str, str] = {}
+    for version_id, title, text, raw_sha, old in db.execute(
+            "select id, title, text, raw_sha256, content_hash from versions").fetchall():
+        new = content_hash(title, text, raw_sha)
+        if new != old:
+            db.execute("update versions set content_hash = ? where id = ?",
+                       [new, version_id])
+            renamed["sha256:" + old.removeprefix("raw:")] = \
+                "sha256:" + new.removeprefix("raw:")
+    taken = {row[0] for row in db.execute("select identity from notices").fetchall()}
+    for old_identity, new_identity in renamed.items():
+        if old_identity in taken and new_identity not in taken:
+            db.execute("update notices set identity = ? where identity = ?",
+                       [new_identity, old_identity])
+            taken.discard(old_identity)
+            taken.add(new_identity)

@@ -46,3 +46,36 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+# -- alerts: a processed database of real measures, a webhook receiver, an SMTP server ---
+@pytest.fixture
+def measures_db(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Path:
+    from tests.alerts_support import copy_of_template
+
+    return copy_of_template(tmp_path_factory, tmp_path / "alerts.db")
+
+
+@pytest.fixture
+def receiver():
+    from tests.alerts_support import Receiver
+
+    server = Receiver()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_server():
+    from aiosmtpd.controller import Controller
+
+    from policywatch.settings import SmtpSettings
+    from tests.alerts_support import Inbox, free_port
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings = SmtpSettings(host="127.0.0.1", port=controller.port,
+                            sender="policywatch@example.org", timeout=5)
+    yield inbox, settings
+    controller.stop()

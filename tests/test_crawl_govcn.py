@@ -60,6 +60,29 @@ def test_crawl_govcn_second_run_fetches_nothing_unchanged(db_path, replay):
     assert all(replay.site.hits[k] <= 2 * v for k, v in detail_hits.items())
 
 
+def test_crawl_govcn_page_stored_without_its_attachment_gets_it_next_run(db_path, replay):
+    # What a run killed between storing a page and fetching its file leaves behind.
+    crawl(db_path, replay)
+    with open_store(db_path) as store:
+        (row,) = store.db.query("select a.version_id, a.url, a.notice_id from attachments a")
+        with store.db.conn:
+            store.db.execute("delete from attachments")
+            store.db.execute("update notices set latest_version_id = null where id = ?",
+                             [row["notice_id"]])
+            store.db.execute("delete from versions where notice_id = ?", [row["notice_id"]])
+            store.db.execute("delete from notices where id = ?", [row["notice_id"]])
+    second = crawl(db_path, replay)
+    assert second["stats"]["policywatch/attachments/resumed"] == 1
+    assert "policywatch/versions/new_version" not in second["stats"]
+    with open_store(db_path) as store:
+        (again,) = store.db.query("select version_id, url, status from attachments")
+        assert (again["version_id"], again["url"], again["status"]) == (
+            row["version_id"], row["url"], "stored")
+        assert store.db["versions"].count == 12
+    third = crawl(db_path, replay)
+    assert "policywatch/attachments/resumed" not in third["stats"]
+
+
 def test_crawl_govcn_new_notice_appears_after_sites_move_on(db_path, replay):
     crawl(db_path, replay)
     replay.site.set_layers(["site", "update-2026"])

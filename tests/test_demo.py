@@ -26,6 +26,16 @@ def test_demo_runs_every_stage_and_is_rerunnable(tmp_path):
     assert "supersedes" in out and "translation_of" in out
     assert "$ policywatch search 'Little Giant R&D threshold'" in out
     assert "专精特新“小巨人”企业认定标准" in out.split("Little Giant R&D threshold")[1]
+    alerts = out.split("Step 5: the alerts these crawls produced")[1]
+    assert "认定条件变化 / criteria changed:" in alerts and "废止 / repealed:" in alerts
+    assert "SRDI SMEs: years in the niche market threshold >= 2 years -> >= 3 years" in alerts
+    diff_paths = [line.split("full diff: ")[1] for line in alerts.splitlines()
+                  if "full diff: " in line]
+    assert diff_paths and all((tmp_path / p).is_file() for p in diff_paths)
+    assert "-> 0 delivered the second time (exactly once)" in alerts
+    assert (tmp_path / "policywatch-demo.feed.xml").is_file()
+    assert out.rstrip().endswith(
+        "Stages run: crawl, store, extraction, lineage and diffs, search, alerts.")
     assert (tmp_path / "policywatch-demo.db").exists()
     again = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, env=env,
                            timeout=300)

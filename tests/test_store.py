@@ -9,7 +9,7 @@ import pytest
 from store import BlobMissing, Capture, open_store, record_capture
 from store.errors import BlobCorrupt, DatabaseUnavailable
 from store.migrations import migrations
-from store.text import content_hash
+from store.text import content_hash, reading_form
 
 PAGE = "https://www.miit.gov.cn/zwgk/zcwj/wjfb/tz/art/2022/art_8a1b.html"
 TEXT_2022 = "第五条 专精特新中小企业认定标准\n上年度营业收入总额在1000万元以上。"
@@ -127,6 +127,52 @@ def test_store_migrations_apply_to_existing_database_keeping_rows(db_path):
         assert opened.db["notices"].get(1)["title"] == "旧通知"
     with open_store(db_path) as reopened:  # applying again is a no-op
         assert reopened.db["notices"].count == 1
+
+
+def test_store_line_break_inside_a_chinese_sentence_is_no_new_version(store):
+    first = record_capture(store, capture(TEXT_2022))
+    rewrapped = TEXT_2022.replace("营业收入", "营业\n      收入")
+    assert record_capture(store, capture(rewrapped)).status == "unchanged"
+    assert record_capture(store, capture(TEXT_2026)).status == "new_version"
+    assert first.status == "new"
+
+
+def test_store_reading_form_ignores_layout_only():
+    assert reading_form("第一条 为提升\n中小企业创新能力") == reading_form("第一条为提升中小企业创新能力")
+    assert reading_form("营业收入１０００万元") == reading_form("营业收入1000万元")
+    assert reading_form("不低于3%") != reading_form("不低于5%")
+    assert reading_form("revenue of 10 million") != reading_form("revenue of 10million")
+
+
+def test_store_m007_rekeys_old_hashes_so_a_recrawl_stays_unchanged(db_path):
+    import hashlib
+
+    from sqlite_utils import Database
+
+    from store.text import normalize_text
+
+    def old_hash(title: str, text: str) -> str:  # the key before m007: whitespace folded
+        return hashlib.sha256(normalize_text(title).encode() + b"\x00"
+                              + normalize_text(text).encode()).hexdigest()
+
+    title = "优质中小企业梯度培育管理办法"
+    old = Database(sqlite3.connect(db_path))
+    migrations.apply(old, stop_before="m007_reading_form_hashes")
+    for identity, url, kind in ((PAGE, PAGE, "page"),
+                                ("sha256:" + old_hash(title, TEXT_2026), None, "file")):
+        notice_id = old["notices"].insert({"identity": identity, "kind": kind, "url": url,
+                                           "title": title}).last_pk
+        text = TEXT_2022 if kind == "page" else TEXT_2026
+        version_id = old["versions"].insert({
+            "notice_id": notice_id, "title": title, "text": text, "raw_sha256": "ab" * 32,
+            "content_hash": old_hash(title, text)}).last_pk
+        old["notices"].update(notice_id, {"latest_version_id": version_id})
+    old.close()
+    with open_store(db_path) as opened:
+        assert record_capture(opened, capture(TEXT_2022)).status == "unchanged"
+        imported = record_capture(opened, capture(TEXT_2026, url=None))
+        assert (imported.status, imported.notice_id) == ("unchanged", 2)
+        assert opened.db["versions"].count == 2
 
 
 def test_store_refuses_a_file_that_is_not_sqlite(tmp_path):

@@ -93,10 +93,17 @@ class PolicySpider(scrapy.Spider):
                           response.status)
             return
         yield self.notice_item(page, response)
-        for position, attachment in enumerate(page.attachments):
+        yield from self.attachment_requests(response.url, page.attachments)
+
+    def attachment_requests(self, parent_url: str, attachments: list[dict[str, str]],
+                            only: set[str] | None = None) -> Iterator[scrapy.Request]:
+        """Requests for a page's attachments (those whose URL is in ``only``, if given)."""
+        for position, attachment in enumerate(attachments):
+            if only is not None and attachment["url"] not in only:
+                continue
             yield scrapy.Request(
                 attachment["url"], callback=self.parse_attachment, errback=self.on_error,
-                meta={KIND: "attachment", "parent_url": response.url,
+                meta={KIND: "attachment", "parent_url": parent_url,
                       "name": attachment["name"], "position": position},
             )
 

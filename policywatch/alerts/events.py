@@ -1,0 +1,521 @@
+"""Deriving alert events from what the crawl and NLP stages stored.
+
+An event annotates something a researcher may want to hear about once:
+
+- ``new_measure``: a notice that starts a measure (not a new version of an earlier one,
+  not a copy on another site, not a translation);
+- ``new_version``: a change (a pair of versions) of a measure, with its criteria diff;
+- ``criteria_changed``: the same change when its criteria diff is not empty;
+- ``repealed``: a notice that another one supersedes;
+- ``effective_soon``: a measure takes effect or expires within N days;
+- ``source_broken``: a source's last K crawl runs were all degraded or failed.
+
+Derivation is a rerunnable stage: every event has a ``dedup_key`` and an existing key is
+never derived again. A document published on two sites (MIIT and gov.cn) or translated is
+one *cluster* (``same_as`` and ``translation_of`` edges); keys name clusters, so the four
+changes "2022 Interim Measures on gov.cn/MIIT -> 2026 Measures on gov.cn/MIIT" are one
+event. Page chrome never reaches this stage: a capture whose normalized title and text
+did not change is no version (:func:`store.notices.record_capture`), hence no change.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from policywatch.settings import AlertSettings
+from store import Store
+from store.alerts import event_exists, save_event
+from store.text import reading_form
+
+PRODUCER = "policywatch.alerts.v1"
+EVENT_TYPES = ("new_measure", "new_version", "criteria_changed", "repealed", "effective_soon",
+               "source_broken")
+TYPE_LABELS = {
+    "new_measure": ("新文件", "new measure"),
+    "new_version": ("新版本", "new version"),
+    "criteria_changed": ("认定条件变化", "criteria changed"),
+    "repealed": ("废止", "repealed"),
+    "effective_soon": ("即将施行或失效", "takes effect or expires soon"),
+    "source_broken": ("来源异常", "source broken"),
+}
+CLUSTER_EDGES = ("same_as", "translation_of")
+BROKEN_STATUSES = ("degraded", "failed")
+
+
+# -- naming things -----------------------------------------------------------------------
+def quote_zh(title: str | None) -> str:
+    """A title quoted in Chinese text; inner 《》 become 〈〉 as usual.
+
+    >>> quote_zh("关于印发《办法》的通知")
+    '《关于印发〈办法〉的通知》'
+    """
+    inner = (title or "（无标题）").replace("《", "〈").replace("》", "〉")
+    return f"《{inner}》"
+
+
+def quote_en(title: str | None) -> str:
+    """A title quoted in English text."""
+    return f"\u201c{title or '(untitled)'}\u201d"
+
+
+def _number_zh(row: dict[str, Any]) -> str:
+    return f"（{row['doc_number']}）" if row.get("doc_number") else ""
+
+
+def _number_en(row: dict[str, Any]) -> str:
+    return f" ({row['doc_number']})" if row.get("doc_number") else ""
+
+
+def diff_folder(store: Store) -> Path:
+    """Where full diffs of changes are written: ``<db stem>.diffs/`` next to the database."""
+    return store.path.with_name(store.path.stem + ".diffs")
+
+
+# -- reading the store -------------------------------------------------------------------
+def notice_clusters(store: Store) -> dict[int, int]:
+    """Map each notice joined by ``same_as``/``translation_of`` edges to its cluster's lowest
+    id; a notice missing from the map is its own cluster."""
+    parent: dict[int, int] = {}
+
+    def find(node: int) -> int:
+        root = node
+        while parent.get(root, root) != root:
+            root = parent[root]
+        while parent.get(node, node) != root:
+            parent[node], node = root, parent[node]
+        return root
+
+    marks = ",".join("?" * len(CLUSTER_EDGES))
+    for source, target in store.db.execute(
+            f"select source_notice_id, target_notice_id from edges where type in ({marks})",
+            list(CLUSTER_EDGES)).fetchall():
+        a, b = find(source), find(target)
+        if a != b:
+            low, high = min(a, b), max(a, b)
+            parent[high] = low
+            parent.setdefault(low, low)
+    return {node: find(node) for node in list(parent)}
+
+
+def _members(clusters: dict[int, int]) -> dict[int, set[int]]:
+    groups: dict[int, set[int]] = {}
+    for node, root in clusters.items():
+        groups.setdefault(root, set()).add(node)
+    return groups
+
+
+def _in(ids: Iterable[Any]) -> tuple[str, list[Any]]:
+    values = list(ids)
+    return ",".join("?" * len(values)) or "null", values
+
+
+def notice_rows(store: Store, notice_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """Latest-version facts of notices: title, number, issuer, language, source, region."""
+    marks, values = _in(notice_ids)
+    rows = store.db.query(
+        "select n.id, n.kind, n.url, n.source_id, n.latest_version_id as version_id, v.title, "
+        "v.doc_number, v.issuer, v.language, coalesce(v.published_date, v.written_date) as "
+        "published, s.region, s.name as source_name, s.language as source_language from "
+        "notices n left join versions v on v.id = n.latest_version_id left join sources s on "
+        f"s.id = n.source_id where n.id in ({marks})", values)
+    return {row["id"]: row for row in rows}
+
+
+def _version_rows(store: Store, version_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    marks, values = _in(version_ids)
+    return {row["id"]: row for row in store.db.query(
+        "select v.id, v.notice_id, v.title, v.doc_number, v.issuer, v.language, "
+        "coalesce(v.published_date, v.written_date) as published, n.url, n.source_id from "
+        f"versions v join notices n on n.id = v.notice_id where v.id in ({marks})", values)}
+
+
+def _extraction_facts(store: Store, version_ids: Iterable[int]
+                      ) -> tuple[set[str], set[str], dict[int, dict[str, Any]]]:
+    """Tiers, criteria metrics and the dates of the latest extraction of each version."""
+    marks, values = _in(version_ids)
+    tiers: set[str] = set()
+    dates: dict[int, dict[str, Any]] = {}
+    extraction_ids = []
+    for row in store.db.query(
+            f"select id, version_id, tiers, dates from extractions where version_id in ({marks}) "
+            "and id in (select max(id) from extractions group by version_id)", values):
+        tiers.update(json.loads(row["tiers"] or "[]"))
+        dates[row["version_id"]] = json.loads(row["dates"] or "{}")
+        extraction_ids.append(row["id"])
+    marks, values = _in(extraction_ids)
+    metrics = {r[0] for r in store.db.execute(
+        f"select distinct metric from criteria where extraction_id in ({marks})",
+        values).fetchall()}
+    return {t for t in tiers if t}, metrics, dates
+
+
+def facets(store: Store, notice_ids: Iterable[int], *, clusters: dict[int, int],
+           version_ids: Iterable[int] = (), criteria_changes: list[dict[str, Any]] | None = None
+           ) -> dict[str, Any]:
+    """What subscriptions filter on, for an event about these notices.
+
+    Sources, regions, issuers and languages come from every notice of the notices'
+    clusters (a MIIT subscriber hears about a change first seen on gov.cn). Tiers and
+    metrics come from the criteria diff when there is one, else from the extraction.
+    """
+    primary = list(dict.fromkeys(notice_ids))
+    roots = {clusters.get(n, n) for n in primary}
+    related = set(primary) | {n for n, r in clusters.items() if r in roots}
+    rows = notice_rows(store, related)
+    versions = list(version_ids) or [rows[n]["version_id"] for n in primary
+                                     if n in rows and rows[n]["version_id"]]
+    tiers, metrics, _ = _extraction_facts(store, versions)
+    if criteria_changes:
+        tiers = {c["tier"] for c in criteria_changes if c.get("tier")}
+        metrics = {c["metric"] for c in criteria_changes if c.get("metric")}
+    notices = [{"id": n, "title": rows[n]["title"], "url": rows[n]["url"],
+                "source_id": rows[n]["source_id"], "doc_number": rows[n]["doc_number"],
+                "issuer": rows[n]["issuer"], "published": rows[n]["published"],
+                "language": rows[n]["language"] or rows[n]["source_language"]}
+               for n in primary if n in rows]
+
+    def values(key: str) -> list[str]:
+        return sorted({str(rows[n][key]) for n in rows if rows[n].get(key)})
+
+    languages = {rows[n]["language"] or rows[n]["source_language"] for n in rows}
+    return {
+        "notices": notices,
+        "related_notice_ids": sorted(related - set(primary)),
+        "tiers": sorted(tiers),
+        "metrics": sorted(metrics),
+        "issuers": values("issuer"),
+        "regions": values("region"),
+        "sources": values("source_id"),
+        "languages": sorted(x for x in languages if x),
+        "doc_numbers": values("doc_number"),
+        "titles": values("title"),
+    }
+
+
+# -- full diffs --------------------------------------------------------------------------
+def write_change_diff(store: Store, change: dict[str, Any]) -> Path:
+    """Write a change's full diff as ``<id>.html`` and ``<id>.md``; return the HTML path."""
+    from nlp.diff import diff_versions
+    from nlp.linking import version_for_diff
+    from policywatch.diffview import render_html, render_markdown
+
+    diff = diff_versions(version_for_diff(store, change["old_version_id"]),
+                         version_for_diff(store, change["new_version_id"]))
+    folder = diff_folder(store)
+    folder.mkdir(parents=True, exist_ok=True)
+    html_path = folder / f"{change['id']}.html"
+    html_path.write_text(render_html(diff), encoding="utf-8")
+    (folder / f"{change['id']}.md").write_text(render_markdown(diff), encoding="utf-8")
+    return html_path.resolve()
+
+
+# -- the derivations ---------------------------------------------------------------------
+def _linked_notices(store: Store) -> list[int]:
+    return [r[0] for r in store.db.execute(
+        "select n.id from notices n join lineage_notices l on l.notice_id = n.id where "
+        "n.kind in ('page', 'file') and n.latest_version_id is not null order by n.id")]
+
+
+def _new_measure_events(store: Store, clusters: dict[int, int]) -> list[dict[str, Any]]:
+    linked = _linked_notices(store)
+    outgoing: dict[int, set[str]] = {}
+    for source, kind in store.db.execute(
+            "select source_notice_id, type from edges where type in "
+            "('supersedes', 'amends', 'same_as', 'translation_of')").fetchall():
+        outgoing.setdefault(source, set()).add(kind)
+    groups = _members(clusters)
+    events = []
+    seen: set[int] = set()
+    for notice_id in linked:
+        root = clusters.get(notice_id, notice_id)
+        if root in seen:
+            continue
+        seen.add(root)
+        key = f"new_measure:notice:{root}"
+        if event_exists(store, key):
+            continue
+        members = sorted(groups.get(root, {notice_id}) & set(linked)) or [notice_id]
+        if any(outgoing.get(m, set()) & {"supersedes", "amends"} for m in members):
+            continue  # a new version of an earlier measure: a change, not a new measure
+        originals = [m for m in members
+                     if not outgoing.get(m, set()) & {"same_as", "translation_of"}]
+        notice = (originals or members)[0]
+        facts = facets(store, [notice], clusters=clusters)
+        row = notice_rows(store, [notice])[notice]
+        issuer = row.get("issuer") or row.get("source_name") or ""
+        when = row.get("published") or ""
+        zh_bits = "，".join(b for b in (row.get("doc_number"), issuer, when) if b)
+        en_bits = ", ".join(b for b in (row.get("doc_number"), issuer, when) if b)
+        events.append({
+            "type": "new_measure", "dedup_key": key, "title": row["title"],
+            "notice_ids": [notice], "measure_id": _measure_of(store, notice),
+            "source_id": row["source_id"],
+            "summary_zh": f"新文件：{quote_zh(row['title'])}" + (f"（{zh_bits}）" if zh_bits
+                                                                else ""),
+            "summary_en": f"New notice: {quote_en(row['title'])}" + (f" ({en_bits})" if en_bits
+                                                                   else ""),
+            "payload": {**facts, "url": row["url"]},
+        })
+    return events
+
+
+def _measure_of(store: Store, notice_id: int) -> str | None:
+    row = store.db.execute("select measure_id from notice_measures where notice_id = ?",
+                           [notice_id]).fetchone()
+    return row[0] if row else None
+
+
+def _change_key(change: dict[str, Any], versions: dict[int, dict[str, Any]],
+                clusters: dict[int, int]) -> str:
+    if change["kind"] == "new_version":
+        return f"version:{change['old_version_id']}->{change['new_version_id']}"
+    old_notice = versions[change["old_version_id"]]["notice_id"]
+    new_notice = versions[change["new_version_id"]]["notice_id"]
+    return (f"notice:{clusters.get(old_notice, old_notice)}->"
+            f"{clusters.get(new_notice, new_notice)}")
+
+
+def _same_reading(store: Store, old_version: int, new_version: int) -> bool:
+    rows = {r["id"]: r for r in store.db.query(
+        "select id, title, text from versions where id in (?, ?)", [old_version, new_version])}
+    old, new = rows.get(old_version), rows.get(new_version)
+    # Versions stored before migration m007 may differ only in layout whitespace.
+    return bool(old and new) and all(
+        reading_form(old[key] or "") == reading_form(new[key] or "") for key in ("title", "text"))
+
+
+def _change_events(store: Store, clusters: dict[int, int], write_diffs: bool
+                   ) -> list[dict[str, Any]]:
+    events = []
+    changes = list(store.db.query("select * from changes order by id"))
+    if not changes:
+        return events
+    versions = _version_rows(store, {c["old_version_id"] for c in changes}
+                             | {c["new_version_id"] for c in changes})
+    keys_done: set[str] = set()
+    for change in changes:
+        if change["old_version_id"] not in versions or change["new_version_id"] not in versions:
+            continue
+        change_key = _change_key(change, versions, clusters)
+        wanted = ["new_version"]
+        criteria = json.loads(change["criteria_changes"] or "[]")
+        if criteria:
+            wanted.append("criteria_changed")
+        todo = [t for t in wanted if f"{t}:{change_key}" not in keys_done
+                and not event_exists(store, f"{t}:{change_key}")]
+        keys_done.update(f"{t}:{change_key}" for t in wanted)
+        if not todo:
+            continue
+        old, new = versions[change["old_version_id"]], versions[change["new_version_id"]]
+        if change["kind"] == "new_version" and _same_reading(store, old["id"], new["id"]):
+            continue  # only layout whitespace changed: no alert
+        notice_ids = list(dict.fromkeys([old["notice_id"], new["notice_id"]]))
+        diff_path = str(write_change_diff(store, change)) if write_diffs else None
+        base = {
+            "notice_ids": notice_ids, "measure_id": change["measure_id"],
+            "change_id": change["id"], "source_id": new["source_id"], "title": new["title"],
+            "diff_path": diff_path,
+        }
+        summary_zh, summary_en = change["summary_zh"] or "", change["summary_en"] or ""
+        for event_type in todo:
+            facts = facets(store, notice_ids, clusters=clusters,
+                           version_ids=[old["id"], new["id"]],
+                           criteria_changes=criteria or None)
+            payload = {**facts, "change_key": change_key, "kind": change["kind"],
+                       "old_version_id": old["id"], "new_version_id": new["id"],
+                       "criteria_changes": criteria,
+                       "clause_counts": json.loads(change["clause_counts"] or "{}")}
+            if event_type == "criteria_changed":
+                zh = (f"{quote_zh(new['title'])}{_number_zh(new)}认定条件变化{len(criteria)}项："
+                      f"{summary_zh}")
+                en = (f"Criteria changed in {quote_en(new['title'])}{_number_en(new)} "
+                      f"({len(criteria)}): {summary_en}")
+            elif change["kind"] == "new_version":
+                zh = f"{quote_zh(new['title'])}有新版本：{summary_zh}"
+                en = f"New version of {quote_en(new['title'])}: {summary_en}"
+            else:
+                verb_zh, verb_en = (("取代", "supersedes") if change["kind"] == "superseded"
+                                    else ("修订", "amends"))
+                zh = (f"{quote_zh(new['title'])}{_number_zh(new)}{verb_zh}"
+                      f"{quote_zh(old['title'])}{_number_zh(old)}：{summary_zh}")
+                en = (f"{quote_en(new['title'])}{_number_en(new)} {verb_en} "
+                      f"{quote_en(old['title'])}{_number_en(old)}: {summary_en}")
+            events.append({**base, "type": event_type, "dedup_key": f"{event_type}:{change_key}",
+                           "summary_zh": zh, "summary_en": en, "payload": payload})
+    return events
+
+
+def _repealed_events(store: Store, clusters: dict[int, int], write_diffs: bool
+                     ) -> list[dict[str, Any]]:
+    events = []
+    seen: set[str] = set()
+    for edge in store.db.query("select * from edges where type = 'supersedes' order by id"):
+        old_id, new_id = edge["target_notice_id"], edge["source_notice_id"]
+        key = f"repealed:notice:{clusters.get(old_id, old_id)}"
+        if key in seen or event_exists(store, key):
+            continue
+        seen.add(key)
+        rows = notice_rows(store, [old_id, new_id])
+        if old_id not in rows or new_id not in rows:
+            continue
+        old, new = rows[old_id], rows[new_id]
+        change = next(iter(store.db.query(
+            "select * from changes where old_version_id = ? and new_version_id = ?",
+            [old["version_id"], new["version_id"]])), None)
+        diff_path = None
+        if change is not None and write_diffs:
+            existing = diff_folder(store) / f"{change['id']}.html"
+            diff_path = str(existing.resolve() if existing.exists()
+                            else write_change_diff(store, change))
+        evidence = json.loads(edge["evidence"] or "{}")
+        facts = facets(store, [old_id, new_id], clusters=clusters,
+                       version_ids=[old["version_id"]])
+        events.append({
+            "type": "repealed", "dedup_key": key, "title": old["title"],
+            "notice_ids": [old_id, new_id], "measure_id": _measure_of(store, old_id),
+            "change_id": change["id"] if change else None, "source_id": old["source_id"],
+            "summary_zh": (f"{quote_zh(old['title'])}{_number_zh(old)}已废止，由"
+                           f"{quote_zh(new['title'])}{_number_zh(new)}取代"),
+            "summary_en": (f"{quote_en(old['title'])}{_number_en(old)} is repealed, "
+                           f"replaced by {quote_en(new['title'])}{_number_en(new)}"),
+            "diff_path": diff_path,
+            "payload": {**facts, "repealed_notice_id": old_id, "replaced_by_notice_id": new_id,
+                        "confidence": edge["confidence"], "evidence": evidence},
+        })
+    return events
+
+
+def _effective_soon_events(store: Store, clusters: dict[int, int], today: date, days: int
+                           ) -> list[dict[str, Any]]:
+    horizon = today + timedelta(days=days)
+    found: dict[str, dict[str, Any]] = {}
+    for row in store.db.query(
+            "select n.id as notice_id, e.dates from notices n join extractions e on "
+            "e.version_id = n.latest_version_id where n.kind in ('page', 'file') and "
+            "e.id in (select max(id) from extractions group by version_id) order by n.id"):
+        dates = json.loads(row["dates"] or "{}")
+        for which in ("effective", "expires"):
+            try:
+                day = date.fromisoformat(str(dates.get(which) or "")[:10])
+            except ValueError:
+                continue
+            if not today <= day <= horizon:
+                continue
+            root = clusters.get(row["notice_id"], row["notice_id"])
+            key = f"effective_soon:notice:{root}:{which}:{day.isoformat()}"
+            found.setdefault(key, {"which": which, "day": day, "notices": []})
+            found[key]["notices"].append(row["notice_id"])
+    events = []
+    for key, hit in found.items():
+        if event_exists(store, key):
+            continue
+        notice_id = hit["notices"][0]
+        row = notice_rows(store, [notice_id])[notice_id]
+        left = (hit["day"] - today).days
+        day = hit["day"].isoformat()
+        if hit["which"] == "effective":
+            zh = f"{quote_zh(row['title'])}{_number_zh(row)}将于{day}起施行（还有{left}天）"
+            en = f"{quote_en(row['title'])}{_number_en(row)} takes effect on {day} (in {left} days)"
+        else:
+            zh = f"{quote_zh(row['title'])}{_number_zh(row)}将于{day}失效（还有{left}天）"
+            en = f"{quote_en(row['title'])}{_number_en(row)} expires on {day} (in {left} days)"
+        facts = facets(store, hit["notices"], clusters=clusters)
+        events.append({
+            "type": "effective_soon", "dedup_key": key, "title": row["title"],
+            "notice_ids": hit["notices"], "measure_id": _measure_of(store, notice_id),
+            "source_id": row["source_id"], "summary_zh": zh, "summary_en": en,
+            "payload": {**facts, "date_kind": hit["which"], "date": day, "days_left": left},
+        })
+    return events
+
+
+def _source_broken_events(store: Store, threshold: int) -> list[dict[str, Any]]:
+    runs: dict[str, list[dict[str, Any]]] = {}
+    for row in store.db.query(
+            "select id, status, json_extract(args, '$.source') as source, started_at, "
+            "finished_at from runs where kind = 'crawl' and status not in "
+            "('running', 'interrupted') order by id desc"):
+        if row["source"]:
+            runs.setdefault(row["source"], []).append(row)
+    events = []
+    for source_id, history in sorted(runs.items()):
+        streak = []
+        for run in history:
+            if run["status"] not in BROKEN_STATUSES:
+                break
+            streak.append(run)
+        if len(streak) < max(threshold, 1):
+            continue
+        first = streak[-1]
+        key = f"source_broken:{source_id}:run{first['id']}"
+        if event_exists(store, key):
+            continue
+        run_ids = [r["id"] for r in streak]
+        marks, values = _in(run_ids)
+        kinds = {r[0]: r[1] for r in store.db.execute(
+            f"select kind, count(*) from health_events where run_id in ({marks}) group by kind "
+            "order by kind", values).fetchall()}
+        last_event = next(iter(store.db.query(
+            f"select kind, url, http_status, detail from health_events where run_id in ({marks}) "
+            "order by id desc limit 1", values)), None)
+        source = next(iter(store.db.query("select * from sources where id = ?", [source_id])),
+                      {"id": source_id, "name": source_id, "region": None, "language": None})
+        what = ", ".join(f"{k} ×{v}" for k, v in kinds.items()) or \
+            "/".join(sorted({r["status"] for r in streak}))
+        last = streak[0]["finished_at"] or streak[0]["started_at"]
+        events.append({
+            "type": "source_broken", "dedup_key": key, "title": source.get("name") or source_id,
+            "notice_ids": [], "source_id": source_id,
+            "summary_zh": f"来源 {source_id}（{source.get('name') or source_id}）连续{len(streak)}"
+                          f"次抓取异常（{what}），最近一次 {last}",
+            "summary_en": f"Source {source_id} ({source.get('name') or source_id}) was degraded "
+                          f"or failed in {len(streak)} crawl runs in a row ({what}); last run "
+                          f"{last}",
+            "payload": {"notices": [], "tiers": [], "metrics": [], "issuers": [],
+                        "regions": [source["region"]] if source.get("region") else [],
+                        "sources": [source_id],
+                        "languages": [source["language"]] if source.get("language") else [],
+                        "doc_numbers": [], "titles": [], "runs": run_ids,
+                        "statuses": [r["status"] for r in streak], "health": kinds,
+                        "last_health_event": last_event, "threshold": threshold},
+        })
+    return events
+
+
+def derive_events(store: Store, *, settings: AlertSettings | None = None,
+                  today: date | None = None, write_diffs: bool = True
+                  ) -> list[dict[str, Any]]:
+    """Derive every event not recorded yet, record them, and return them (with ids).
+
+    Run after extraction and linking (``policywatch process``): changes, edges and dates
+    come from those stages. Rerunning derives nothing twice.
+
+    Args:
+        store: the open store.
+        settings: N days for ``effective_soon`` and K runs for ``source_broken``.
+        today: the day ``effective_soon`` counts from (default: today, UTC).
+        write_diffs: write each change's full diff next to the database.
+    """
+    from datetime import UTC, datetime
+
+    settings = settings or AlertSettings()
+    today = today or datetime.now(UTC).date()
+    clusters = notice_clusters(store)
+    candidates = [
+        *_new_measure_events(store, clusters),
+        *_change_events(store, clusters, write_diffs),
+        *_repealed_events(store, clusters, write_diffs),
+        *_effective_soon_events(store, clusters, today, settings.effective_soon_days),
+        *_source_broken_events(store, settings.source_broken_runs),
+    ]
+    recorded = []
+    for event in candidates:
+        event["producer"] = PRODUCER
+        event_id = save_event(store, event)
+        if event_id is not None:
+            recorded.append({**event, "id": event_id})
+    return recorded

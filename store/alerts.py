@@ -1,0 +1,303 @@
+"""Alerts in the store: events, subscriptions and deliveries.
+
+The store keeps what the alert stage decided and the bookkeeping that makes delivery
+exactly-once: one ``deliveries`` row per (subscription, event), claimed by a lease while a
+``notify`` run sends it, ``sent`` for good once a channel took it. How events are derived,
+matched and sent lives in :mod:`policywatch.alerts`; nothing here imports it.
+
+Timestamps are the store's ISO strings (``2026-11-25T12:00:00Z``), which sort as text.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from store.db import Store
+from store.timeutil import utc_now
+
+EVENT_JSON = ("notice_ids", "payload")
+DELIVERY_STATES = ("pending", "sent", "failed")
+
+
+def _decode_event(row: dict[str, Any]) -> dict[str, Any]:
+    row = dict(row)
+    row["notice_ids"] = json.loads(row["notice_ids"] or "[]")
+    row["payload"] = json.loads(row["payload"] or "{}")
+    return row
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+# -- events ------------------------------------------------------------------------------
+def event_exists(store: Store, dedup_key: str) -> bool:
+    """Whether an event with this key was already recorded."""
+    return store.db.execute("select 1 from events where dedup_key = ?",
+                            [dedup_key]).fetchone() is not None
+
+
+def save_event(store: Store, event: dict[str, Any]) -> int | None:
+    """Record an event unless its ``dedup_key`` exists; return the new id, or None.
+
+    ``event`` has ``type``, ``dedup_key``, ``title``, ``notice_ids`` (list), ``measure_id``,
+    ``change_id``, ``source_id``, ``summary_zh``, ``summary_en``, ``diff_path``, ``payload``
+    (dict) and ``producer``.
+    """
+    row = {
+        "type": event["type"],
+        "dedup_key": event["dedup_key"],
+        "title": event.get("title"),
+        "notice_ids": _dumps(list(event.get("notice_ids") or [])),
+        "measure_id": event.get("measure_id"),
+        "change_id": event.get("change_id"),
+        "source_id": event.get("source_id"),
+        "summary_zh": event.get("summary_zh"),
+        "summary_en": event.get("summary_en"),
+        "diff_path": event.get("diff_path"),
+        "payload": _dumps(event.get("payload") or {}),
+        "producer": event.get("producer"),
+        "created_at": event.get("created_at") or utc_now(),
+    }
+    db = store.db
+    with db.conn:
+        cursor = db.conn.execute(
+            f"insert or ignore into events ({', '.join(row)}) values "
+            f"({', '.join('?' * len(row))})", list(row.values()))
+    return int(cursor.lastrowid) if cursor.rowcount else None
+
+
+def get_event(store: Store, event_id: int) -> dict[str, Any] | None:
+    """One event, JSON decoded, or None."""
+    rows = list(store.db.query("select * from events where id = ?", [event_id]))
+    return _decode_event(rows[0]) if rows else None
+
+
+def events_by_ids(store: Store, event_ids: Iterable[int]) -> list[dict[str, Any]]:
+    """Events with these ids, oldest first, JSON decoded."""
+    ids = list(event_ids)
+    if not ids:
+        return []
+    marks = ",".join("?" * len(ids))
+    return [_decode_event(r) for r in store.db.query(
+        f"select * from events where id in ({marks}) order by id", ids)]
+
+
+def events_after(store: Store, event_id: int, limit: int | None = None
+                 ) -> list[dict[str, Any]]:
+    """Events with an id above ``event_id``, oldest first, JSON decoded."""
+    sql = "select * from events where id > ? order by id"
+    params: list[Any] = [event_id]
+    if limit is not None:
+        sql += " limit ?"
+        params.append(limit)
+    return [_decode_event(r) for r in store.db.query(sql, params)]
+
+
+def recent_events(store: Store, limit: int = 50, types: Iterable[str] | None = None
+                  ) -> list[dict[str, Any]]:
+    """The latest events, newest first, JSON decoded, each with its delivery counts."""
+    sql = "select * from events"
+    params: list[Any] = []
+    chosen = list(types or [])
+    if chosen:
+        sql += f" where type in ({','.join('?' * len(chosen))})"
+        params += chosen
+    sql += " order by id desc limit ?"
+    params.append(limit)
+    events = [_decode_event(r) for r in store.db.query(sql, params)]
+    if events:
+        marks = ",".join("?" * len(events))
+        counts: dict[int, dict[str, int]] = {}
+        for row in store.db.query(
+                f"select event_id, status, count(*) as n from deliveries where event_id in "
+                f"({marks}) group by event_id, status", [e["id"] for e in events]):
+            counts.setdefault(row["event_id"], {})[row["status"]] = row["n"]
+        for event in events:
+            event["deliveries"] = counts.get(event["id"], {})
+    return events
+
+
+def last_event_id(store: Store) -> int:
+    """The highest event id (0 when there is none)."""
+    return int(store.db.execute("select coalesce(max(id), 0) from events").fetchone()[0])
+
+
+def count_events(store: Store) -> dict[str, int]:
+    """Events per type."""
+    return {r[0]: r[1] for r in store.db.execute(
+        "select type, count(*) from events group by type order by type").fetchall()}
+
+
+# -- subscriptions -----------------------------------------------------------------------
+def add_subscription(store: Store, *, channel: str, target: str, filters: dict[str, Any],
+                     secret: str | None = None, digest: bool = False, name: str | None = None,
+                     backfill: bool = False) -> int:
+    """Create an active subscription and return its id.
+
+    Without ``backfill`` it concerns only events recorded after it was created.
+    """
+    since = 0 if backfill else last_event_id(store)
+    return int(store.db["subscriptions"].insert({
+        "name": name, "filters": _dumps(filters), "channel": channel, "target": target,
+        "secret": secret, "digest": int(digest), "active": 1, "since_event_id": since,
+        "last_event_id": since, "created_at": utc_now()}).last_pk)
+
+
+def _decode_subscription(row: dict[str, Any]) -> dict[str, Any]:
+    row = dict(row)
+    row["filters"] = json.loads(row["filters"] or "{}")
+    row["digest"] = bool(row["digest"])
+    row["active"] = bool(row["active"])
+    return row
+
+
+def get_subscription(store: Store, subscription_id: int) -> dict[str, Any] | None:
+    """One subscription, filters decoded, or None."""
+    rows = list(store.db.query("select * from subscriptions where id = ?", [subscription_id]))
+    return _decode_subscription(rows[0]) if rows else None
+
+
+def list_subscriptions(store: Store, *, active_only: bool = True) -> list[dict[str, Any]]:
+    """Subscriptions, oldest first, with their delivery counts by status."""
+    where = "where active = 1 " if active_only else ""
+    subscriptions = [_decode_subscription(r) for r in store.db.query(
+        f"select * from subscriptions {where}order by id")]
+    counts: dict[int, dict[str, int]] = {}
+    for row in store.db.query("select subscription_id, status, count(*) as n from deliveries "
+                              "group by subscription_id, status"):
+        counts.setdefault(row["subscription_id"], {})[row["status"]] = row["n"]
+    for subscription in subscriptions:
+        subscription["deliveries"] = counts.get(subscription["id"], {})
+    return subscriptions
+
+
+def deactivate_subscription(store: Store, subscription_id: int) -> bool:
+    """Stop a subscription (its delivery history stays); False when there is no such one."""
+    with store.db.conn:
+        cursor = store.db.conn.execute(
+            "update subscriptions set active = 0 where id = ? and active = 1", [subscription_id])
+    return bool(cursor.rowcount)
+
+
+def set_matched_through(store: Store, subscription_id: int, event_id: int) -> None:
+    """Record that events up to ``event_id`` have been matched against a subscription."""
+    with store.db.conn:
+        store.db.conn.execute(
+            "update subscriptions set last_event_id = max(coalesce(last_event_id, 0), ?) "
+            "where id = ?", [event_id, subscription_id])
+
+
+# -- deliveries --------------------------------------------------------------------------
+def queue_deliveries(store: Store, subscription_id: int, event_ids: Iterable[int],
+                     matched_through: int) -> int:
+    """Add pending deliveries (ignoring pairs that exist) and move the subscription's
+    matched-through mark, in one transaction; return how many rows were added."""
+    now = utc_now()
+    added = 0
+    with store.db.conn:
+        for event_id in event_ids:
+            cursor = store.db.conn.execute(
+                "insert or ignore into deliveries (subscription_id, event_id, status, attempts, "
+                "next_attempt_at, created_at) values (?, ?, 'pending', 0, null, ?)",
+                [subscription_id, event_id, now])
+            added += cursor.rowcount
+        store.db.conn.execute(
+            "update subscriptions set last_event_id = max(coalesce(last_event_id, 0), ?) "
+            "where id = ?", [matched_through, subscription_id])
+    return added
+
+
+def claim_due_deliveries(store: Store, now: str, lease_until: str, *,
+                         ignore_backoff: bool = False) -> list[dict[str, Any]]:
+    """Lease every due delivery of an active subscription to this run and return them.
+
+    Due: not sent, not leased by another run, and ``next_attempt_at`` reached (or any time
+    with ``ignore_backoff``). One ``UPDATE ... RETURNING`` claims them, so two ``notify``
+    runs never send the same row. Rows come back oldest event first.
+    """
+    backoff = "" if ignore_backoff else "and (d.next_attempt_at is null or d.next_attempt_at <= ?) "
+    params: list[Any] = [lease_until]
+    if not ignore_backoff:
+        params.append(now)
+    params.append(now)
+    with store.db.conn:
+        claimed = [r[0] for r in store.db.conn.execute(
+            "update deliveries set lease_until = ? where id in (select d.id from deliveries d "
+            "join subscriptions s on s.id = d.subscription_id where s.active = 1 and "
+            f"d.status != 'sent' {backoff}and (d.lease_until is null or d.lease_until <= ?)) "
+            "returning id", params).fetchall()]
+    if not claimed:
+        return []
+    marks = ",".join("?" * len(claimed))
+    return list(store.db.query(
+        f"select * from deliveries where id in ({marks}) order by subscription_id, event_id",
+        claimed))
+
+
+def mark_sent(store: Store, delivery_ids: Iterable[int], sent_at: str | None = None) -> None:
+    """Record deliveries as sent (for good) and release their lease."""
+    ids = list(delivery_ids)
+    if not ids:
+        return
+    when = sent_at or utc_now()
+    with store.db.conn:
+        store.db.conn.executemany(
+            "update deliveries set status = 'sent', sent_at = ?, attempts = attempts + 1, "
+            "last_error = null, lease_until = null where id = ?", [(when, i) for i in ids])
+
+
+def mark_failed(store: Store, delivery_ids: Iterable[int], error: str, next_attempt_at: str
+                ) -> None:
+    """Record a failed attempt: ``failed``, one more attempt, retry from ``next_attempt_at``."""
+    with store.db.conn:
+        store.db.conn.executemany(
+            "update deliveries set status = 'failed', attempts = attempts + 1, last_error = ?, "
+            "next_attempt_at = ?, lease_until = null where id = ? and status != 'sent'",
+            [(error[:2000], next_attempt_at, i) for i in delivery_ids])
+
+
+def defer(store: Store, delivery_ids: Iterable[int], reason: str, next_attempt_at: str) -> None:
+    """Put deliveries off without an attempt (their channel failed earlier in this run)."""
+    with store.db.conn:
+        store.db.conn.executemany(
+            "update deliveries set last_error = ?, next_attempt_at = ?, lease_until = null "
+            "where id = ? and status != 'sent'",
+            [(reason[:2000], next_attempt_at, i) for i in delivery_ids])
+
+
+def release(store: Store, delivery_ids: Iterable[int]) -> None:
+    """Give leased deliveries back untouched (a run that stopped before sending them)."""
+    with store.db.conn:
+        store.db.conn.executemany(
+            "update deliveries set lease_until = null where id = ? and status != 'sent'",
+            [(i,) for i in delivery_ids])
+
+
+def delivery_failures(store: Store, limit: int = 50) -> list[dict[str, Any]]:
+    """Deliveries not sent that have an error, newest error first, with their channel."""
+    return list(store.db.query(
+        "select d.id, d.subscription_id, d.event_id, d.status, d.attempts, d.next_attempt_at, "
+        "d.last_error, s.channel, s.target, e.type as event_type, e.title as event_title "
+        "from deliveries d join subscriptions s on s.id = d.subscription_id join events e on "
+        "e.id = d.event_id where d.status != 'sent' and d.last_error is not null "
+        "order by d.next_attempt_at desc, d.id desc limit ?", [limit]))
+
+
+def delivery_counts(store: Store) -> dict[str, int]:
+    """Deliveries per status."""
+    counts = dict.fromkeys(DELIVERY_STATES, 0)
+    counts.update({r[0]: r[1] for r in store.db.execute(
+        "select status, count(*) from deliveries group by status").fetchall()})
+    return counts
+
+
+def sent_events_of(store: Store, subscription_id: int, limit: int = 100
+                   ) -> list[dict[str, Any]]:
+    """Events already delivered to a subscription, newest first (for its feed file)."""
+    return [_decode_event(r) for r in store.db.query(
+        "select e.* from deliveries d join events e on e.id = d.event_id where "
+        "d.subscription_id = ? and d.status = 'sent' order by e.id desc limit ?",
+        [subscription_id, limit])]
