@@ -148,6 +148,23 @@ def test_alerts_events_source_broken_after_threshold(store):
     assert again["payload"]["health"] == {"layout_changed": 3}
 
 
+def test_alerts_events_source_broken_from_real_blocked_crawls(db_path):
+    from crawler.replay import ReplayServer
+    from crawler.run import run_crawl_subprocess
+
+    settings = AlertSettings(source_broken_runs=2)
+    with ReplayServer(faults={"www.gov.cn/zhengce/content/": "403"}) as server:
+        statuses = [run_crawl_subprocess(db_path, ["govcn"], replay_base=server.base_url)[0][
+            "status"] for _ in range(2)]
+    assert statuses == ["degraded", "degraded"]
+    with open_store(db_path) as store:
+        broken = [e for e in derive_events(store, settings=settings, today=TODAY)
+                  if e["type"] == "source_broken"]
+    (event,) = broken
+    assert event["source_id"] == "govcn" and event["payload"]["health"]["blocked"] >= 10
+    assert "govcn" in event["summary_en"] and "连续2次抓取异常" in event["summary_zh"]
+
+
 def test_alerts_events_other_sources_do_not_count(store):
     for source in ("govcn", "miit"):
         upsert_source(store, {"id": source, "name": source, "region": "national"})
