@@ -23,75 +23,21 @@ from typing import Any
 from policywatch.alerts.delivery import notify
 from policywatch.pipeline import process_pending
 from policywatch.settings import AlertSettings
-from store import Capture, open_store, record_capture
+from store import open_store
 from store.alerts import add_subscription
 from store.notices import upsert_source
-from tests.conftest import SHARED
+from tests.measures_support import record_notices
 
-ROOT = Path(__file__).resolve().parents[1]
-TEXTS = ROOT / "crawler" / "replay" / "texts"
-LINEAGE = Path(__file__).parent / "fixtures" / "lineage"
 TODAY = date(2026, 1, 20)
 SETTINGS = AlertSettings(retry_base_s=60, retry_max_s=3600, webhook_timeout_s=5)
 REVENUE_ZH = "营业收入：≥ 1000万元（上年度） → ≥ 1500万元（上年度）"
 REVENUE_EN = "revenue threshold >= 10 million yuan (last year) -> >= 15 million yuan (last year)"
 
 # name -> (file, url, source, title, doc number, issuer, published, language)
-NOTICES = {
-    "measures_2022": (TEXTS / "2022-interim-measures.zh.txt",
-                      "https://www.miit.gov.cn/zwgk/zcwj/wjfb/tz/art/2022/art_a1.html", "miit",
-                      "工业和信息化部关于印发《优质中小企业梯度培育管理暂行办法》的通知",
-                      "工信部企业〔2022〕63号", "工业和信息化部", "2022-06-09", "zh"),
-    "measures_2022_govcn": (TEXTS / "2022-interim-measures.zh.txt",
-                            "https://www.gov.cn/zhengce/zhengceku/2022-06/13/content_1.htm",
-                            "govcn", "工业和信息化部关于印发《优质中小企业梯度培育管理暂行办法》的通知",
-                            "工信部企业〔2022〕63号", "工业和信息化部", "2022-06-13", "zh"),
-    "translation": (SHARED / "reference" / "texts" / "2022-measures-articles-1-2.en.txt",
-                    "https://english.www.gov.cn/policies/latestreleases/202206/10/content_X.html",
-                    "govcn_en", "Interim Measures for the Graded Cultivation of High-Quality SMEs",
-                    None, "Ministry of Industry and Information Technology", "2022-06-10", "en"),
-    "province_v1": (LINEAGE / "province-standard-v1.zh.txt",
-                    "https://gxt.example.gov.cn/art/2023/3/1/art_1.html", "province",
-                    "关于印发《某某省专精特新中小企业认定标准》的通知", "某工信规字〔2023〕3号",
-                    "某某省工业和信息化厅", "2023-03-01", "zh"),
-}
-LATER = {
-    "measures_2026": (TEXTS / "2026-measures.zh.txt",
-                      "https://www.miit.gov.cn/zwgk/zcwj/wjfb/tz/art/2026/art_b2.html", "miit",
-                      "工业和信息化部关于印发《优质中小企业梯度培育管理办法》的通知",
-                      "工信部企业〔2026〕2号", "工业和信息化部", "2026-01-19", "zh"),
-    "measures_2026_govcn": (TEXTS / "2026-measures.zh.txt",
-                            "https://www.gov.cn/zhengce/zhengceku/202601/content_7055123.htm",
-                            "govcn", "工业和信息化部关于印发《优质中小企业梯度培育管理办法》的通知",
-                            "工信部企业〔2026〕2号", "工业和信息化部", "2026-01-19", "zh"),
-    "province_v2": (LINEAGE / "province-standard-v2.zh.txt",
-                    "https://gxt.example.gov.cn/art/2026/3/1/art_2.html", "province",
-                    "关于印发《某某省专精特新中小企业认定标准（2026年修订）》的通知",
-                    "某工信规字〔2026〕1号", "某某省工业和信息化厅", "2026-03-01", "zh"),
-}
+NOTICES = ["measures_2022", "measures_2022_govcn", "translation", "province_v1"]
+LATER = ["measures_2026", "measures_2026_govcn", "province_v2"]
 SOURCES = {"miit": ("national", "zh"), "govcn": ("national", "zh"),
            "govcn_en": ("national", "en"), "province": ("某某省", "zh")}
-
-
-def _text(path: Path) -> str:
-    return "\n".join(line for line in path.read_text(encoding="utf-8").splitlines()
-                     if not line.startswith("#"))
-
-
-def record(store, notices: dict[str, tuple]) -> dict[str, int]:
-    """Store notices as captures (the crawl's write path) and return their ids."""
-    ids = {}
-    for name, (path, url, source, title, number, issuer, published, language) in \
-            notices.items():
-        if not path.exists():
-            continue  # the shared reference pack is optional
-        text = _text(path)
-        result = record_capture(store, Capture(
-            raw=text.encode(), text=text, url=url, source_id=source,
-            fields={"title": title, "doc_number": number, "issuer": issuer,
-                    "published_date": published, "language": language}))
-        ids[name] = result.notice_id
-    return ids
 
 
 def build_measures_db(path: Path) -> None:
@@ -101,11 +47,11 @@ def build_measures_db(path: Path) -> None:
         for source, (region, language) in SOURCES.items():
             upsert_source(store, {"id": source, "name": source, "region": region,
                                   "language": language})
-        record(store, NOTICES)
+        record_notices(store, NOTICES)
         process_pending(store)
     with open_store(path) as store:
         wait_next_second()
-        record(store, LATER)
+        record_notices(store, LATER)
         process_pending(store)
 
 
