@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from policywatch.errors import PolicywatchError
 
@@ -27,6 +27,7 @@ def resolve_db_path(option: str | None) -> Path:
 # -- configuration file and alert settings ------------------------------------------------
 CONFIG_ENV = "POLICYWATCH_CONFIG"
 DEFAULT_CONFIG = "policywatch.toml"
+T = TypeVar("T")
 
 
 class ConfigError(PolicywatchError):
@@ -101,17 +102,25 @@ class SmtpSettings:
         return bool(self.host)
 
 
+def _section(cls: type[T], section: str, config: dict[str, Any] | None,
+             env: Mapping[str, str] | None) -> T:
+    """Build a settings dataclass from ``[section]`` and ``POLICYWATCH_<SECTION>_<NAME>``;
+    each field's default gives its type (``str`` where the default is None)."""
+    config = load_config() if config is None else config
+    env = os.environ if env is None else env
+    defaults = cls()
+    values = {}
+    for item in fields(cls):  # type: ignore[arg-type]
+        default = getattr(defaults, item.name)
+        kind = str if default is None else type(default)
+        values[item.name] = _setting(config, section, item.name, env, kind, default)
+    return cls(**values)
+
+
 def smtp_settings(config: dict[str, Any] | None = None,
                   env: Mapping[str, str] | None = None) -> SmtpSettings:
     """SMTP settings from the config file (``load_config()`` when None) and environment."""
-    config = load_config() if config is None else config
-    env = os.environ if env is None else env
-    defaults = SmtpSettings()
-    return SmtpSettings(**{
-        name: _setting(config, "smtp", name, env, kind, getattr(defaults, name))
-        for name, kind in (("host", str), ("port", int), ("username", str),
-                           ("password", str), ("sender", str), ("starttls", bool),
-                           ("ssl", bool), ("timeout", float))})
+    return _section(SmtpSettings, "smtp", config, env)
 
 
 @dataclass(frozen=True)
@@ -137,11 +146,4 @@ class AlertSettings:
 def alert_settings(config: dict[str, Any] | None = None,
                    env: Mapping[str, str] | None = None) -> AlertSettings:
     """Alert settings from the config file (``load_config()`` when None) and environment."""
-    config = load_config() if config is None else config
-    env = os.environ if env is None else env
-    defaults = AlertSettings()
-    return AlertSettings(**{
-        name: _setting(config, "alerts", name, env, kind, getattr(defaults, name))
-        for name, kind in (("effective_soon_days", int), ("source_broken_runs", int),
-                           ("retry_base_s", int), ("retry_max_s", int),
-                           ("webhook_timeout_s", float), ("public_url", str))})
+    return _section(AlertSettings, "alerts", config, env)
