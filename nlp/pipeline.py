@@ -30,6 +30,7 @@ from nlp.clauses import clause_parser
 from nlp.criteria import criteria_assembler
 from nlp.dates import DateMention, date_roles
 from nlp.lexicon import DATA_DIR
+from nlp.memory import freeze_loaded_data
 from nlp.mentions import DATE, TIER, mention_scanner
 from nlp.metadata import metadata_reader
 from nlp.tiers import TierContext, tiers_mentioned
@@ -72,6 +73,7 @@ def load_user_dictionary() -> None:
             word, freq, tag = (line.split() + [None, None])[:3]
             jieba.add_word(word, int(freq) if freq else None, tag)
         _dictionary_loaded = True
+        freeze_loaded_data()
 
 
 @cache

@@ -69,9 +69,9 @@ RRF_K = 60
 COMMON_SHARE = 0.02
 COMMON_MIN = 2_000
 #: Rare terms sent to FTS5 together may have at most this many postings.
-RARE_BUDGET = 12_000
+RARE_BUDGET = 6_000
 #: All-common queries rank the newest matching passages, at most this many.
-COMMON_ONLY_CANDIDATES = 2_000
+COMMON_ONLY_CANDIDATES = 500
 BM25_K1, BM25_B = 1.2, 0.75
 #: Dense hits below this cosine are dropped: every passage is someone's nearest neighbour.
 #: (MiniLM-family models put unrelated sentences at 0.0-0.2 and paraphrases above 0.4.)
@@ -171,24 +171,25 @@ def _bm25_extra(rows: dict[int, dict[str, Any]], terms: list[str], df: dict[str,
     n = max(totals.passages, 1)
     avgdl = totals.average_length or 1.0
     idf = {}
-    for term in terms:
+    for term in dict.fromkeys(terms):
         value = math.log((n - df[term] + 0.5) / (df[term] + 0.5))
         idf[term] = value if value > 0 else 1e-6
     w_head, w_body = idx.COLUMN_WEIGHTS
+    # Tokens are single-space separated; doubling the spaces lets str.count (C speed)
+    # count " term " occurrences without two neighbours sharing a space.
+    padded = {f" {term} ": weight for term, weight in idf.items()}
     scores: dict[int, float] = {}
-    wanted = set(terms)
     for pid, row in rows.items():
-        head = [t for t in row["heading_tokens"].split() if t in wanted]
-        body = [t for t in row["body_tokens"].split() if t in wanted]
-        if not head and not body:
-            continue
-        length = row["token_count"] or 1
-        norm = BM25_K1 * (1 - BM25_B + BM25_B * length / avgdl)
+        head = f" {row['heading_tokens'].replace(' ', '  ')} "
+        body = f" {row['body_tokens'].replace(' ', '  ')} "
+        norm = BM25_K1 * (1 - BM25_B + BM25_B * (row["token_count"] or 1) / avgdl)
         score = 0.0
-        for term in set(head) | set(body):
+        for term, weight in padded.items():
             tf = w_head * head.count(term) + w_body * body.count(term)
-            score += idf[term] * tf * (BM25_K1 + 1) / (tf + norm)
-        scores[pid] = score
+            if tf:
+                score += weight * tf * (BM25_K1 + 1) / (tf + norm)
+        if score:
+            scores[pid] = score
     return scores
 
 
@@ -217,7 +218,7 @@ def lexical_search(store: Store, terms: list[str], filters: SearchFilters | None
     rare: list[str] = []
     postings = 0
     for term in present:
-        if df[term] <= common_df and postings + df[term] <= max(RARE_BUDGET, df[present[0]]):
+        if df[term] <= common_df and postings + df[term] <= RARE_BUDGET:
             rare.append(term)
             postings += df[term]
     common = [t for t in present if t not in rare]
@@ -229,14 +230,15 @@ def lexical_search(store: Store, terms: list[str], filters: SearchFilters | None
             ranked = [(pid, score + extra.get(pid, 0.0)) for pid, score in ranked]
             ranked.sort(key=lambda pair: -pair[1])
         return LexicalHits(ranked, rows, rare, common)
-    # Every term is common: rank the newest passages that hold the rarest ones.
+    # No term is rare enough for FTS5's ranking to be cheap (even the rarest has more
+    # postings than the budget): score the newest passages that hold the three rarest.
     ids = idx.fts_recent(store, fts_match(common[:3], "AND"), COMMON_ONLY_CANDIDATES, filters)
     if len(ids) < limit:
         ids += idx.fts_recent(store, fts_match(common[:1]), COMMON_ONLY_CANDIDATES, filters)
-    rows = idx.passage_rows(store, ids)
-    scores = _bm25_extra(rows, common, df, totals)
+    scores = _bm25_extra(idx.passage_tokens(store, ids), common, df, totals)
     ranked = sorted(scores.items(), key=lambda pair: -pair[1])[:limit]
-    return LexicalHits(ranked, {pid: rows[pid] for pid, _ in ranked}, rare, common)
+    return LexicalHits(ranked, idx.passage_rows(store, [pid for pid, _ in ranked]), rare,
+                       common)
 
 
 # --- snippets ----------------------------------------------------------------------------
@@ -440,14 +442,18 @@ def search(store: Store, query: str, *, limit: int = 10, filters: SearchFilters 
     started = time.perf_counter()
     fused: dict[int, float] = defaultdict(float)
     ranks: dict[int, dict[str, int]] = defaultdict(dict)
+    tokens_of: dict[int, set[str]] = {}
     for name, ranked in ranked_lists.items():
         response.lists[name] = len(ranked)
         use_coverage = mode != "bm25" and bool(concepts.get(name))
         for rank, (pid, _) in enumerate(ranked, start=1):
             share = list_weights[name] / (RRF_K + rank)
             if use_coverage and pid in rows:
-                row = rows[pid]
-                present = set(row["heading_tokens"].split()) | set(row["body_tokens"].split())
+                present = tokens_of.get(pid)
+                if present is None:
+                    row = rows[pid]
+                    present = tokens_of[pid] = (set(row["heading_tokens"].split())
+                                                | set(row["body_tokens"].split()))
                 coverage = concept_coverage(concepts[name], present)
                 share *= COVERAGE_FLOOR + (1 - COVERAGE_FLOOR) * coverage
             fused[pid] += share

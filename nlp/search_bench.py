@@ -278,26 +278,38 @@ def search_speed(source: Store, echo: Echo, embedder: Embedder, *, notices: int 
     encode_ms = (time.perf_counter() - tick) * 1000 / len(queries)
     table = dict(zip(queries, query_vectors, strict=True))
     fixed = _FixedVectors(embedder, table)
-    for query in queries[:5]:  # warm caches (dictionary, SQLite pages)
+    for query in queries[:5]:  # load the dictionaries and the first SQLite pages
         search(target, query, mode="hybrid", embedder=fixed, dense_scope="all")
-    bm25_ms, hybrid_ms, floor_ms, recalls = [], [], [], []
-    for _ in range(2):
+    # Pass 1 meets each query for the first time (its terms' postings and dictionary
+    # lookups cold); passes 2 and 3 repeat them, as a server answering the same kind of
+    # question all day would. Both are reported: the first is the honest cold figure.
+    timings_ms: dict[str, list[list[float]]] = {"bm25": [], "hybrid": [], "floor": []}
+    recalls = []
+    for _ in range(3):
+        passes = {name: [] for name in timings_ms}
         for query, vector in zip(queries, query_vectors, strict=True):
             tick = time.perf_counter()
             search(target, query, mode="bm25")
-            bm25_ms.append((time.perf_counter() - tick) * 1000)
+            passes["bm25"].append((time.perf_counter() - tick) * 1000)
             tick = time.perf_counter()
             search(target, query, mode="hybrid", embedder=fixed, dense_scope="all")
-            hybrid_ms.append((time.perf_counter() - tick) * 1000)
+            passes["hybrid"].append((time.perf_counter() - tick) * 1000)
             tick = time.perf_counter()
             scores = dense.matrix @ vector
             exact = np.argpartition(-scores, 10)[:10]
-            floor_ms.append((time.perf_counter() - tick) * 1000)
+            passes["floor"].append((time.perf_counter() - tick) * 1000)
             approx = {pid for pid, _ in dense.search(vector, 10)}
             recalls.append(len(approx & {int(dense.passage_ids[r]) for r in exact}) / 10)
-    bm25_p = _percentiles(bm25_ms)
-    hybrid_p = _percentiles(hybrid_ms)
-    floor_p = _percentiles(floor_ms)
+        for name, values in passes.items():
+            timings_ms[name].append(values)
+
+    def split(name: str) -> tuple[tuple[float, float], tuple[float, float]]:
+        first, *repeats = timings_ms[name]
+        return _percentiles(first), _percentiles([v for rep in repeats for v in rep])
+
+    bm25_p, bm25_repeat = split("bm25")
+    hybrid_p, hybrid_repeat = split("hybrid")
+    floor_p = _percentiles([v for rep in timings_ms["floor"] for v in rep])
     figures = {
         "notices": notices, "passages": written, "build_s": build_s, "timings": timings,
         "ivf": {**ivf, "lists": None if dense.centroids is None else len(dense.centroids)},
@@ -307,6 +319,8 @@ def search_speed(source: Store, echo: Echo, embedder: Embedder, *, notices: int 
         "query_encode_ms": encode_ms,
         "bm25_ms": {"p50": bm25_p[0], "p95": bm25_p[1]},
         "hybrid_ms": {"p50": hybrid_p[0], "p95": hybrid_p[1]},
+        "bm25_repeat_ms": {"p50": bm25_repeat[0], "p95": bm25_repeat[1]},
+        "hybrid_repeat_ms": {"p50": hybrid_repeat[0], "p95": hybrid_repeat[1]},
         "numpy_floor_ms": {"p50": floor_p[0], "p95": floor_p[1]},
         "ivf_recall@10_vs_exact": statistics.mean(recalls),
         "db_path": str(db_path) if keep else None,
@@ -319,12 +333,14 @@ def search_speed(source: Store, echo: Echo, embedder: Embedder, *, notices: int 
         f"{name} {size / 2**20:,.0f} MiB" for name, size in sizes.items()))
     echo(f"  memory: dense index {dense.memory_bytes() / 2**20:,.0f} MiB (loaded in "
          f"{load_s:.1f}s), process peak RSS {figures['max_rss_bytes'] / 2**20:,.0f} MiB")
-    echo(f"  latency over {len(bm25_ms)} queries (judged set x2; query encoding excluded, "
-         f"{encode_ms:.1f} ms/query measured apart):")
+    echo(f"  latency of the {len(queries)} judged queries, first time each, then repeated twice "
+         f"(query encoding excluded, {encode_ms:.1f} ms/query measured apart):")
     echo(f"    numpy floor (scan of all {len(dense):,} vectors): p50 {floor_p[0]:.1f} ms, "
          f"p95 {floor_p[1]:.1f} ms")
-    echo(f"    BM25 only:  p50 {bm25_p[0]:.1f} ms, p95 {bm25_p[1]:.1f} ms")
-    echo(f"    hybrid:     p50 {hybrid_p[0]:.1f} ms, p95 {hybrid_p[1]:.1f} ms "
+    echo(f"    BM25 only:  first p50 {bm25_p[0]:.1f} ms, p95 {bm25_p[1]:.1f} ms; repeated p50 "
+         f"{bm25_repeat[0]:.1f} ms, p95 {bm25_repeat[1]:.1f} ms")
+    echo(f"    hybrid:     first p50 {hybrid_p[0]:.1f} ms, p95 {hybrid_p[1]:.1f} ms; repeated "
+         f"p50 {hybrid_repeat[0]:.1f} ms, p95 {hybrid_repeat[1]:.1f} ms "
          f"(IVF {figures['ivf']['lists']} lists; recall@10 vs exact scan "
          f"{figures['ivf_recall@10_vs_exact']:.2f})")
     target.close()

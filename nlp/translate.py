@@ -29,6 +29,7 @@ from pathlib import Path
 
 import jieba
 
+from nlp.memory import freeze_loaded_data
 from nlp.search_text import (
     glossary,
     has_chinese,
@@ -118,10 +119,13 @@ def _dictionary() -> tuple[dict[tuple[str, ...], list[str]], dict[str, list[str]
     path = cache_dir() / name
     try:
         with path.open("rb") as handle:
-            return pickle.load(handle)
+            loaded = pickle.load(handle)
+        freeze_loaded_data()
+        return loaded
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
         pass
     built = _build_dictionary()
+    freeze_loaded_data()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("wb", dir=path.parent, delete=False) as handle:
