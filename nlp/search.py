@@ -591,24 +591,33 @@ def run_demo_searches(store_or_db_path: Store | str | Path, echo: Echo,
         ``indexing`` (what :func:`nlp.indexing.index_pending` did), ``model`` and
         ``searches`` (query -> list of result dicts).
     """
-    from nlp.embeddings import embedder_info, get_embedder
+    from nlp.embeddings import ModelUnavailable, embedder_info, get_embedder
     from nlp.indexing import index_pending
-    from store.search_index import embedding_count, indexed_counts
 
     opened = None
     store = store_or_db_path
     if not isinstance(store, Store):
         opened = store = open_store(store_or_db_path)
     try:
-        embedder = get_embedder()
-        info = embedder_info(embedder)
+        embedder: Embedder | None
+        try:
+            embedder = get_embedder()
+        except ModelUnavailable as exc:
+            embedder = None
+            model_line = (f"no embedding model ({exc}): searching words and translation "
+                          "only")
+            model: dict[str, Any] = {"model": None, "reason": str(exc)}
         counts = index_pending(store, embedder)
-        held = indexed_counts(store)
-        vectors = embedding_count(store, info.name)
-        caveat = "" if info.covers_chinese else (
-            " (it reads no Chinese: Chinese text is found through words and translation)")
+        held = idx.indexed_counts(store)
+        if embedder is not None:
+            info = embedder_info(embedder)
+            model = info.as_dict()
+            caveat = "" if info.covers_chinese else (
+                " (it reads no Chinese: Chinese text is found through words and translation)")
+            model_line = (f"{idx.embedding_count(store, info.name)} vectors from "
+                          f"{info.name}{caveat}")
         echo(f"Search index: {held['notices']} notices in {held['passages']} passages, "
-             f"{vectors} vectors from {info.name}{caveat}")
+             f"{model_line}")
         searches: dict[str, Any] = {}
         for query in queries:
             response = search(store, query, limit=limit, embedder=embedder)
@@ -624,7 +633,7 @@ def run_demo_searches(store_or_db_path: Store | str | Path, echo: Echo,
             for note in response.notes:
                 echo(f"  ({note})")
             searches[query] = [result.as_dict() for result in response.results]
-        return {"indexing": counts, "model": info.as_dict(), "searches": searches}
+        return {"indexing": counts, "model": model, "searches": searches}
     finally:
         if opened is not None:
             opened.close()

@@ -16,6 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from policywatch.errors import PolicywatchError
+
 Echo = Callable[[str], None]
 
 
@@ -272,7 +274,7 @@ def _search_corpus(work: Path, echo: Echo) -> Path:
 
 def bench_search_quality(echo: Echo) -> dict[str, Any]:
     """Recall@10 and MRR of the judged queries, zh and en, hybrid vs BM25-only."""
-    from nlp.embeddings import get_embedder
+    from nlp.embeddings import ModelUnavailable, get_embedder
     from nlp.search_bench import search_quality
     from store import open_store
 
@@ -280,14 +282,19 @@ def bench_search_quality(echo: Echo) -> dict[str, Any]:
     try:
         db_path = _search_corpus(work, echo)
         with open_store(db_path) as store:
-            return search_quality(store, echo, embedder=get_embedder())
+            try:
+                embedder = get_embedder()
+            except ModelUnavailable as exc:
+                echo(f"no embedding model ({exc}): the hybrid row equals BM25 + translation")
+                embedder = None
+            return search_quality(store, echo, embedder=embedder)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
 def bench_search_speed(echo: Echo, notices: int = 100_000) -> dict[str, Any]:
     """Build time, size, memory and p50/p95 latency at ``notices`` synthetic notices."""
-    from nlp.embeddings import get_embedder
+    from nlp.embeddings import ModelUnavailable, get_embedder
     from nlp.search_bench import search_speed
     from store import open_store
 
@@ -295,7 +302,12 @@ def bench_search_speed(echo: Echo, notices: int = 100_000) -> dict[str, Any]:
     try:
         db_path = _search_corpus(work, echo)
         with open_store(db_path) as store:
-            return search_speed(store, echo, get_embedder(), notices=notices, work_dir=work)
+            try:
+                embedder = get_embedder()
+            except ModelUnavailable as exc:
+                raise PolicywatchError(f"search-speed times the vector index and needs an "
+                                       f"embedding model: {exc}") from None
+            return search_speed(store, echo, embedder, notices=notices, work_dir=work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -259,3 +259,20 @@ def test_search_index_demo_searches_print_both_languages(indexed, monkeypatch, f
     assert any("小巨人" in line for line in lines)
     assert any("Little Giant" in line for line in lines)
     assert any("【" in line for line in lines)
+
+
+def test_search_index_demo_searches_without_any_model_say_so_and_still_find(indexed,
+                                                                            monkeypatch):
+    from nlp import embeddings
+    from nlp.search import run_demo_searches
+
+    def unavailable():
+        raise embeddings.ModelUnavailable("no model here (test)")
+
+    monkeypatch.setattr(embeddings, "get_embedder", unavailable)
+    lines: list[str] = []
+    figures = run_demo_searches(indexed, lines.append)
+    assert figures["model"]["model"] is None
+    assert "no embedding model (no model here (test)): searching words and translation only" \
+        in lines[0]
+    assert all(figures["searches"][query] for query in figures["searches"])
