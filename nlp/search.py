@@ -39,7 +39,7 @@ import re
 import time
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -532,6 +532,27 @@ def parse_date_bound(value: str | None, end: bool) -> str | None:
         raise FilterError(f"not a date: {value!r} ({exc})") from None
 
 
+def resolve_tiers(values: Iterable[str]) -> list[str]:
+    """Tier ids from ids or names in Chinese or English, in order, without repeats.
+
+    >>> resolve_tiers(["专精特新", "little giant", "创新型", "srdi_sme"])
+    ['srdi_sme', 'little_giant', 'innovative_sme']
+
+    Raises:
+        FilterError: a value names no tier.
+    """
+    from nlp.search_text import glossary
+
+    tier_ids: list[str] = []
+    for tier in values:
+        found = _glossary_lookup("tier", tier) or _glossary_lookup("label", tier)
+        if not found:
+            known = [e["id"] for e in glossary()["entries"] if e["kind"] == "tier"]
+            raise FilterError(f"unknown tier {tier!r} (one of {', '.join(known)})")
+        tier_ids.extend(found)
+    return list(dict.fromkeys(tier_ids))
+
+
 def resolve_filters(*, date_from: str | None = None, date_to: str | None = None,
                     sources: tuple[str, ...] = (), issuers: tuple[str, ...] = (),
                     regions: tuple[str, ...] = (), tiers: tuple[str, ...] = (),
@@ -550,13 +571,7 @@ def resolve_filters(*, date_from: str | None = None, date_to: str | None = None,
     """
     from nlp.search_text import glossary
 
-    tier_ids: list[str] = []
-    for tier in tiers:
-        found = _glossary_lookup("tier", tier) or _glossary_lookup("label", tier)
-        if not found:
-            known = [e["id"] for e in glossary()["entries"] if e["kind"] == "tier"]
-            raise FilterError(f"unknown tier {tier!r} (one of {', '.join(known)})")
-        tier_ids.extend(found)
+    tier_ids = resolve_tiers(tiers)
     known_types = [t["id"] for t in glossary()["doc_types"]] + ["news"]
     for doc_type in doc_types:
         if doc_type not in known_types:

@@ -37,7 +37,7 @@ def invoke(runner, db, *args):
     (["--email", "nobody"], "not an e-mail address"),
     (["--email", "a@example.org", "--secret", "x"], "signs webhook bodies only"),
     (["--feed-file", "x.xml", "--email", "a@example.org"], "--feed-file goes with --feed"),
-    (["--tier", "giant", "--feed"], "unknown tier 'giant'"),
+    (["--tier", "medium", "--feed"], "unknown tier 'medium'"),
     (["--metric", "profit", "--feed"], "unknown metric 'profit'"),
 ])
 def test_alerts_cli_subscribe_rejects_bad_input(runner, db_path, args, message):
@@ -47,7 +47,7 @@ def test_alerts_cli_subscribe_rejects_bad_input(runner, db_path, args, message):
 
 
 def test_alerts_cli_subscribe_list_and_remove(runner, db_path, tmp_path):
-    result = invoke(runner, db_path, "subscribe", "--tier", "专精特新中小企业", "--metric",
+    result = invoke(runner, db_path, "subscribe", "--tier", "专精特新", "--metric",
                     "营业收入", "--region", "江苏", "--keyword", "认定标准", "--event",
                     "criteria_changed", "--webhook", "http://127.0.0.1:9/hook", "--secret",
                     "k", "--json")

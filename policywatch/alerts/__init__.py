@@ -42,21 +42,22 @@ def demo_alerts(store: Store, echo: Echo) -> list[dict[str, Any]]:
         echo(f"  {type_label(event_type)}:")
         for event in chosen[:DEMO_LINES_PER_TYPE]:
             if event_type in {"new_version", "criteria_changed", "repealed"}:
-                echo(f"    #{event['id']} {_clip(event['summary_zh'], 150)}")
-                echo(f"         {_clip(event['summary_en'], 150)}")
+                echo(f"    #{event['id']} {clip(event['summary_zh'], 150)}")
+                echo(f"         {clip(event['summary_en'], 150)}")
                 if event.get("diff_path"):
                     echo(f"         full diff: {event['diff_path']}")
             else:
-                echo(f"    #{event['id']} {_clip(event['summary_zh'], 110)}")
+                echo(f"    #{event['id']} {clip(event['summary_zh'], 110)}")
         if len(chosen) > DEMO_LINES_PER_TYPE:
             echo(f"    ... and {len(chosen) - DEMO_LINES_PER_TYPE} more "
                  f"(policywatch alerts --limit {len(events)})")
     return events
 
 
-def _clip(text: str | None, width: int) -> str:
+def clip(text: str | None, width: int) -> str:
+    """One line of at most ``width`` characters, ending in … when cut."""
     text = " ".join((text or "").split())
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-__all__ = ["demo_alerts"]
+__all__ = ["clip", "demo_alerts"]

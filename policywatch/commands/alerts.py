@@ -15,6 +15,9 @@ from policywatch.errors import PolicywatchError
 
 _DURATION = re.compile(r"(\d+)\s*([smhd])", re.IGNORECASE)
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+#: ``alerts`` cuts summaries here (a 14-criteria diff runs to 1,500 characters); --json and
+#: the full diff have everything.
+SUMMARY_WIDTH = 400
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -74,6 +77,16 @@ def _canonical(values: tuple[str, ...], kind: str, option: str) -> list[str]:
     return out
 
 
+def _tier_ids(values: tuple[str, ...]) -> list[str]:
+    """Tier ids from what was typed (专精特新, little giant, srdi_sme), as search reads them."""
+    from nlp.search import FilterError, resolve_tiers
+
+    try:
+        return resolve_tiers(values)
+    except FilterError as exc:
+        raise click.BadParameter(str(exc), param_hint="--tier") from None
+
+
 def _print_report(report: Any) -> None:
     click.echo(f"events: {report.new_events} new; deliveries: {report.queued} queued, "
                f"{report.sent} sent in {report.messages} messages, {report.failed} failed, "
@@ -100,12 +113,14 @@ def alerts(app: AppContext, as_json: bool, limit: int, types: tuple[str, ...],
 
     New events are derived first from what ``policywatch process`` stored (changes,
     repeals, new measures, dates, source health); nothing is sent (that is ``notify``).
-    Each event has its summary in Chinese and English and the path of its full diff.
+    Each event has its summary in Chinese and English (cut at 400 characters; --json has
+    all of it) and the path of its full diff.
 
     Example:
 
         policywatch alerts --json --limit 5
     """
+    from policywatch.alerts import clip
     from policywatch.alerts.channels import type_label
     from policywatch.alerts.events import derive_events
     from policywatch.alerts.web import alerts_document
@@ -128,8 +143,8 @@ def alerts(app: AppContext, as_json: bool, limit: int, types: tuple[str, ...],
         status = ", ".join(f"{n} {s}" for s, n in sorted(sent.items())) or "not delivered"
         click.echo(f"#{event['id']:<5} {event['created_at']}  [{type_label(event['type'])}]"
                    f"  ({status})")
-        click.echo(f"       {event['summary_zh']}")
-        click.echo(f"       {event['summary_en']}")
+        click.echo(f"       {clip(event['summary_zh'], SUMMARY_WIDTH)}")
+        click.echo(f"       {clip(event['summary_en'], SUMMARY_WIDTH)}")
         if event.get("diff_path"):
             click.echo(f"       full diff: {event['diff_path']}")
     failures = delivery_failures(store, limit=limit)
@@ -146,7 +161,8 @@ def alerts(app: AppContext, as_json: bool, limit: int, types: tuple[str, ...],
 # -- subscribe ---------------------------------------------------------------------------
 @click.command()
 @click.option("--tier", "tiers", multiple=True, metavar="TIER",
-              help="innovative_sme, srdi_sme, little_giant (or their Chinese names).")
+              help="innovative_sme, srdi_sme, little_giant, or a name: 创新型, 专精特新, 小巨人, "
+                   "little giant.")
 @click.option("--metric", "metrics", multiple=True, metavar="METRIC",
               help="A criteria metric: revenue, rd_ratio, debt_ratio, ...")
 @click.option("--issuer", "issuers", multiple=True, metavar="TEXT",
@@ -248,7 +264,7 @@ def subscribe(app: AppContext, tiers: tuple[str, ...], metrics: tuple[str, ...],
     else:
         target = str((feed_file or default_feed_path(store)).resolve())
     filters = normalize_filters(
-        types=list(types), tiers=_canonical(tiers, "tiers", "--tier") if tiers else [],
+        types=list(types), tiers=_tier_ids(tiers),
         metrics=_canonical(metrics, "metrics", "--metric") if metrics else [],
         issuers=list(issuers), regions=list(regions), sources=list(sources),
         keywords=list(keywords), languages=list(languages))
