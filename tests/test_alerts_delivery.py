@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import feedparser
+import pytest
 
 from policywatch.settings import SmtpSettings
 from store import open_store
@@ -39,6 +40,8 @@ def test_alerts_email_reaches_real_smtp_server_with_both_languages(measures_db, 
     assert "metric revenue" in body  # the reason
     assert inbox.envelopes[0].rcpt_tos == ["researcher@example.org"]
     assert change["From"] == "policywatch@example.org"
+    assert all(m["Message-ID"].startswith("<delivery-") for m in inbox.messages)
+    assert len({m["Message-ID"] for m in inbox.messages}) == len(inbox.messages)
     assert len(inbox.messages) == report.messages, subjects
     again = run_notify(measures_db, smtp=smtp)
     assert (again.sent, again.queued, again.new_events) == (0, 0, 0)
@@ -206,3 +209,28 @@ def test_alerts_one_change_is_one_alert(measures_db, receiver):
     with open_store(measures_db) as store:
         assert store.db["changes"].count_where("kind = 'superseded'") >= 4
         assert len(recent_events(store, types=["new_version"])) >= 1
+
+
+def test_alerts_email_resent_after_a_crash_keeps_its_message_id(measures_db, smtp_server,
+                                                                 monkeypatch):
+    # The one window exactly-once cannot close: the server took the message, then the
+    # process died before recording it. The resend carries the same Message-ID.
+    from policywatch.alerts import delivery
+
+    inbox, smtp = smtp_server
+    subscribe(measures_db, channel="email", target="researcher@example.org",
+              filters={"types": ["repealed"]}, digest=True)
+    real_mark_sent = delivery.mark_sent
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt("killed after the SMTP server accepted")
+
+    monkeypatch.setattr(delivery, "mark_sent", crash)
+    with pytest.raises(KeyboardInterrupt):
+        run_notify(measures_db, smtp=smtp)
+    monkeypatch.setattr(delivery, "mark_sent", real_mark_sent)
+    report = run_notify(measures_db, smtp=smtp)
+    assert report.sent >= 1 and len(inbox.messages) == 2
+    first, second = inbox.messages
+    assert first["Message-ID"] == second["Message-ID"]
+    assert run_notify(measures_db, smtp=smtp).sent == 0

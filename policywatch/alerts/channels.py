@@ -163,9 +163,14 @@ def post_webhook(url: str, document: dict[str, Any], *, secret: str | None = Non
 # -- e-mail ------------------------------------------------------------------------------
 def email_message(settings: SmtpSettings, to: str,
                   items: list[tuple[dict[str, Any], dict[str, list[str]] | None]], *,
-                  public_url: str | None = None, subscription_id: int | None = None
-                  ) -> EmailMessage:
-    """One message for one event, or a digest of several (UTF-8 plain text)."""
+                  public_url: str | None = None, subscription_id: int | None = None,
+                  delivery_ids: list[int] | None = None) -> EmailMessage:
+    """One message for one event, or a digest of several (UTF-8 plain text).
+
+    With ``delivery_ids`` the Message-ID names them, so a message sent again after a crash
+    between the server's acceptance and the ``sent`` mark has the same Message-ID and mail
+    clients that de-duplicate show it once.
+    """
     message = EmailMessage()
     if len(items) == 1:
         event = items[0][0]
@@ -178,7 +183,11 @@ def email_message(settings: SmtpSettings, to: str,
     message["From"] = settings.sender
     message["To"] = to
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain="policywatch.invalid")
+    if delivery_ids:
+        ids = "-".join(str(i) for i in sorted(delivery_ids))
+        message["Message-ID"] = f"<delivery-{ids}@policywatch.invalid>"
+    else:
+        message["Message-ID"] = make_msgid(domain="policywatch.invalid")
     sections = [event_text(event, reason, public_url) for event, reason in items]
     footer = ""
     if subscription_id is not None:

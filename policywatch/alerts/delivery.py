@@ -144,7 +144,8 @@ class _Sender:
         settings = self.smtp()
         message = email_message(settings, subscription["target"], items,
                                 public_url=self.settings.public_url,
-                                subscription_id=subscription["id"])
+                                subscription_id=subscription["id"],
+                                delivery_ids=[r["id"] for r in rows])
         send_email(settings, message)
 
     def feed(self, subscription: dict[str, Any], rows: list[dict[str, Any]],
