@@ -12,7 +12,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 
 from crawler.storage import close_store, store_for
-from store.db import blob_root_for
+from store.db import sidecar_path
 from store.notices import upsert_source
 from store.runs import finish_run, start_run
 
@@ -23,6 +23,11 @@ _SCRAPY_COUNTERS = (
     "robotstxt/forbidden", "retry/count", "elapsed_time_seconds",
 )
 
+
+
+def warc_root_for(db_path: Path) -> Path:
+    """Where the WARC files of a database's crawls go: ``x.db`` -> ``x.warc/``."""
+    return sidecar_path(Path(db_path), ".warc")
 
 class RunLog:
     """Open a ``runs`` row when a spider starts and close it with the yield counters."""
@@ -85,7 +90,7 @@ class WarcArchive:
         from warcio.warcwriter import WARCWriter
 
         db_path = Path(self.crawler.settings.get("POLICYWATCH_DB"))
-        folder = blob_root_for(db_path).with_suffix(".warc")
+        folder = warc_root_for(db_path)
         folder.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         run = getattr(spider, "policywatch_run_id", 0)

@@ -57,11 +57,14 @@ def reset_database(db_path: Path) -> None:
                 "an empty database and will not delete it. Pass another --db.")
     for suffix in ("", "-wal", "-shm"):
         Path(str(db_path) + suffix).unlink(missing_ok=True)
-    blobs = blob_root_for(db_path)
-    for folder in (blobs, blobs.with_suffix(".warc"), blobs.with_suffix(".diffs")):
+    from crawler.extensions import warc_root_for
+    from policywatch.alerts.delivery import feed_path_for
+    from policywatch.alerts.events import diff_folder_for
+
+    for folder in (blob_root_for(db_path), warc_root_for(db_path), diff_folder_for(db_path)):
         if folder.exists():
             shutil.rmtree(folder)
-    blobs.with_suffix(".feed.xml").unlink(missing_ok=True)
+    feed_path_for(db_path).unlink(missing_ok=True)
 
 
 def _store_summary(db_path: Path) -> dict[str, Any]:

@@ -33,9 +33,18 @@ class Store:
         self.close()
 
 
+def sidecar_path(db_path: Path, suffix: str) -> Path:
+    """Return a file or folder that belongs to ``db_path``: its stem plus ``suffix``.
+
+    >>> sidecar_path(Path("data/pw.db"), ".diffs").as_posix()
+    'data/pw.diffs'
+    """
+    return db_path.with_name(db_path.stem + suffix)
+
+
 def blob_root_for(db_path: Path) -> Path:
     """Return the blob folder that belongs to ``db_path`` (``x.db`` -> ``x.blobs/``)."""
-    return db_path.with_name(db_path.stem + ".blobs")
+    return sidecar_path(db_path, ".blobs")
 
 
 def open_store(path: str | os.PathLike[str], *, migrate: bool = True) -> Store:

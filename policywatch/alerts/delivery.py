@@ -47,6 +47,7 @@ from store.alerts import (
     release,
     sent_events_of,
 )
+from store.db import sidecar_path
 
 LEASE = timedelta(minutes=15)
 FEED_ENTRIES = 100
@@ -86,9 +87,14 @@ class NotifyReport:
         return asdict(self)
 
 
-def default_feed_path(store: Store) -> Path:
+def feed_path_for(db_path: Path) -> Path:
     """The feed file of a ``--feed`` subscription: ``<db stem>.feed.xml`` beside the db."""
-    return store.path.with_name(store.path.stem + ".feed.xml")
+    return sidecar_path(db_path, ".feed.xml")
+
+
+def default_feed_path(store: Store) -> Path:
+    """:func:`feed_path_for` the open store's database."""
+    return feed_path_for(store.path)
 
 
 def match_subscriptions(store: Store) -> int:

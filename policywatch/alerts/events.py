@@ -29,6 +29,7 @@ from typing import Any
 from policywatch.settings import AlertSettings
 from store import Store
 from store.alerts import event_exists, save_event
+from store.db import sidecar_path
 from store.text import reading_form
 
 PRODUCER = "policywatch.alerts.v1"
@@ -70,9 +71,14 @@ def _number_en(row: dict[str, Any]) -> str:
     return f" ({row['doc_number']})" if row.get("doc_number") else ""
 
 
-def diff_folder(store: Store) -> Path:
+def diff_folder_for(db_path: Path) -> Path:
     """Where full diffs of changes are written: ``<db stem>.diffs/`` next to the database."""
-    return store.path.with_name(store.path.stem + ".diffs")
+    return sidecar_path(db_path, ".diffs")
+
+
+def diff_folder(store: Store) -> Path:
+    """:func:`diff_folder_for` the open store's database."""
+    return diff_folder_for(store.path)
 
 
 # -- reading the store -------------------------------------------------------------------

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from policywatch.alerts.channels import atom_feed, event_document, type_label
+from policywatch.alerts.events import diff_folder_for
 from store import open_store
 from store.alerts import delivery_failures, recent_events
 
@@ -50,7 +51,7 @@ class AlertsServer(ThreadingHTTPServer):
 
     @property
     def diffs(self) -> Path:
-        return self.db_path.with_name(self.db_path.stem + ".diffs")
+        return diff_folder_for(self.db_path)
 
 
 class AlertsHandler(BaseHTTPRequestHandler):
