@@ -33,10 +33,9 @@ def _dumps(value: Any) -> str:
 
 
 # -- events ------------------------------------------------------------------------------
-def event_exists(store: Store, dedup_key: str) -> bool:
-    """Whether an event with this key was already recorded."""
-    return store.db.execute("select 1 from events where dedup_key = ?",
-                            [dedup_key]).fetchone() is not None
+def event_keys(store: Store) -> set[str]:
+    """The ``dedup_key`` of every recorded event (deriving checks candidates against it)."""
+    return {row[0] for row in store.db.execute("select dedup_key from events")}
 
 
 def save_event(store: Store, event: dict[str, Any]) -> int | None:
@@ -67,12 +66,6 @@ def save_event(store: Store, event: dict[str, Any]) -> int | None:
             f"insert or ignore into events ({', '.join(row)}) values "
             f"({', '.join('?' * len(row))})", list(row.values()))
     return int(cursor.lastrowid) if cursor.rowcount else None
-
-
-def get_event(store: Store, event_id: int) -> dict[str, Any] | None:
-    """One event, JSON decoded, or None."""
-    rows = list(store.db.query("select * from events where id = ?", [event_id]))
-    return _decode_event(rows[0]) if rows else None
 
 
 def events_by_ids(store: Store, event_ids: Iterable[int]) -> list[dict[str, Any]]:
@@ -125,12 +118,6 @@ def last_event_id(store: Store) -> int:
     return int(store.db.execute("select coalesce(max(id), 0) from events").fetchone()[0])
 
 
-def count_events(store: Store) -> dict[str, int]:
-    """Events per type."""
-    return {r[0]: r[1] for r in store.db.execute(
-        "select type, count(*) from events group by type order by type").fetchall()}
-
-
 # -- subscriptions -----------------------------------------------------------------------
 def add_subscription(store: Store, *, channel: str, target: str, filters: dict[str, Any],
                      secret: str | None = None, digest: bool = False, name: str | None = None,
@@ -180,14 +167,6 @@ def deactivate_subscription(store: Store, subscription_id: int) -> bool:
         cursor = store.db.conn.execute(
             "update subscriptions set active = 0 where id = ? and active = 1", [subscription_id])
     return bool(cursor.rowcount)
-
-
-def set_matched_through(store: Store, subscription_id: int, event_id: int) -> None:
-    """Record that events up to ``event_id`` have been matched against a subscription."""
-    with store.db.conn:
-        store.db.conn.execute(
-            "update subscriptions set last_event_id = max(coalesce(last_event_id, 0), ?) "
-            "where id = ?", [event_id, subscription_id])
 
 
 # -- deliveries --------------------------------------------------------------------------

@@ -28,9 +28,8 @@ from typing import Any
 
 from policywatch.settings import AlertSettings
 from store import Store
-from store.alerts import event_exists, save_event
+from store.alerts import event_keys, save_event
 from store.db import sidecar_path
-from store.text import reading_form
 
 PRODUCER = "policywatch.alerts.v1"
 EVENT_TYPES = ("new_measure", "new_version", "criteria_changed", "repealed", "effective_soon",
@@ -226,8 +225,10 @@ def _linked_notices(store: Store) -> list[int]:
         "n.kind in ('page', 'file') and n.latest_version_id is not null order by n.id")]
 
 
-def _new_measure_events(store: Store, clusters: dict[int, int]) -> list[dict[str, Any]]:
+def _new_measure_events(store: Store, clusters: dict[int, int], known: set[str]
+                        ) -> list[dict[str, Any]]:
     linked = _linked_notices(store)
+    linked_set = set(linked)
     outgoing: dict[int, set[str]] = {}
     for source, kind in store.db.execute(
             "select source_notice_id, type from edges where type in "
@@ -242,9 +243,10 @@ def _new_measure_events(store: Store, clusters: dict[int, int]) -> list[dict[str
             continue
         seen.add(root)
         key = f"new_measure:notice:{root}"
-        if event_exists(store, key):
+        if key in known:
             continue
-        members = sorted(groups.get(root, {notice_id}) & set(linked)) or [notice_id]
+        known.add(key)
+        members = sorted(groups.get(root, {notice_id}) & linked_set) or [notice_id]
         if any(outgoing.get(m, set()) & {"supersedes", "amends"} for m in members):
             continue  # a new version of an earlier measure: a change, not a new measure
         originals = [m for m in members
@@ -285,24 +287,14 @@ def _change_key(change: dict[str, Any], versions: dict[int, dict[str, Any]],
             f"{clusters.get(new_notice, new_notice)}")
 
 
-def _same_reading(store: Store, old_version: int, new_version: int) -> bool:
-    rows = {r["id"]: r for r in store.db.query(
-        "select id, title, text from versions where id in (?, ?)", [old_version, new_version])}
-    old, new = rows.get(old_version), rows.get(new_version)
-    # Versions stored before migration m007 may differ only in layout whitespace.
-    return bool(old and new) and all(
-        reading_form(old[key] or "") == reading_form(new[key] or "") for key in ("title", "text"))
-
-
-def _change_events(store: Store, clusters: dict[int, int], write_diffs: bool
-                   ) -> list[dict[str, Any]]:
+def _change_events(store: Store, clusters: dict[int, int], write_diffs: bool,
+                   known: set[str]) -> list[dict[str, Any]]:
     events = []
     changes = list(store.db.query("select * from changes order by id"))
     if not changes:
         return events
     versions = _version_rows(store, {c["old_version_id"] for c in changes}
                              | {c["new_version_id"] for c in changes})
-    keys_done: set[str] = set()
     for change in changes:
         if change["old_version_id"] not in versions or change["new_version_id"] not in versions:
             continue
@@ -311,14 +303,11 @@ def _change_events(store: Store, clusters: dict[int, int], write_diffs: bool
         criteria = json.loads(change["criteria_changes"] or "[]")
         if criteria:
             wanted.append("criteria_changed")
-        todo = [t for t in wanted if f"{t}:{change_key}" not in keys_done
-                and not event_exists(store, f"{t}:{change_key}")]
-        keys_done.update(f"{t}:{change_key}" for t in wanted)
+        todo = [t for t in wanted if f"{t}:{change_key}" not in known]
+        known.update(f"{t}:{change_key}" for t in wanted)
         if not todo:
             continue
         old, new = versions[change["old_version_id"]], versions[change["new_version_id"]]
-        if change["kind"] == "new_version" and _same_reading(store, old["id"], new["id"]):
-            continue  # only layout whitespace changed: no alert
         notice_ids = list(dict.fromkeys([old["notice_id"], new["notice_id"]]))
         diff_path = str(write_change_diff(store, change)) if write_diffs else None
         base = {
@@ -327,14 +316,13 @@ def _change_events(store: Store, clusters: dict[int, int], write_diffs: bool
             "diff_path": diff_path,
         }
         summary_zh, summary_en = change["summary_zh"] or "", change["summary_en"] or ""
+        facts = facets(store, notice_ids, clusters=clusters, version_ids=[old["id"], new["id"]],
+                       criteria_changes=criteria or None)
+        payload = {**facts, "change_key": change_key, "kind": change["kind"],
+                   "old_version_id": old["id"], "new_version_id": new["id"],
+                   "criteria_changes": criteria,
+                   "clause_counts": json.loads(change["clause_counts"] or "{}")}
         for event_type in todo:
-            facts = facets(store, notice_ids, clusters=clusters,
-                           version_ids=[old["id"], new["id"]],
-                           criteria_changes=criteria or None)
-            payload = {**facts, "change_key": change_key, "kind": change["kind"],
-                       "old_version_id": old["id"], "new_version_id": new["id"],
-                       "criteria_changes": criteria,
-                       "clause_counts": json.loads(change["clause_counts"] or "{}")}
             if event_type == "criteria_changed":
                 zh = (f"{quote_zh(new['title'])}{_number_zh(new)}认定条件变化{len(criteria)}项："
                       f"{summary_zh}")
@@ -355,16 +343,15 @@ def _change_events(store: Store, clusters: dict[int, int], write_diffs: bool
     return events
 
 
-def _repealed_events(store: Store, clusters: dict[int, int], write_diffs: bool
-                     ) -> list[dict[str, Any]]:
+def _repealed_events(store: Store, clusters: dict[int, int], write_diffs: bool,
+                     known: set[str]) -> list[dict[str, Any]]:
     events = []
-    seen: set[str] = set()
     for edge in store.db.query("select * from edges where type = 'supersedes' order by id"):
         old_id, new_id = edge["target_notice_id"], edge["source_notice_id"]
         key = f"repealed:notice:{clusters.get(old_id, old_id)}"
-        if key in seen or event_exists(store, key):
+        if key in known:
             continue
-        seen.add(key)
+        known.add(key)
         rows = notice_rows(store, [old_id, new_id])
         if old_id not in rows or new_id not in rows:
             continue
@@ -395,8 +382,8 @@ def _repealed_events(store: Store, clusters: dict[int, int], write_diffs: bool
     return events
 
 
-def _effective_soon_events(store: Store, clusters: dict[int, int], today: date, days: int
-                           ) -> list[dict[str, Any]]:
+def _effective_soon_events(store: Store, clusters: dict[int, int], today: date, days: int,
+                           known: set[str]) -> list[dict[str, Any]]:
     horizon = today + timedelta(days=days)
     found: dict[str, dict[str, Any]] = {}
     for row in store.db.query(
@@ -417,8 +404,9 @@ def _effective_soon_events(store: Store, clusters: dict[int, int], today: date, 
             found[key]["notices"].append(row["notice_id"])
     events = []
     for key, hit in found.items():
-        if event_exists(store, key):
+        if key in known:
             continue
+        known.add(key)
         notice_id = hit["notices"][0]
         row = notice_rows(store, [notice_id])[notice_id]
         left = (hit["day"] - today).days
@@ -439,7 +427,8 @@ def _effective_soon_events(store: Store, clusters: dict[int, int], today: date, 
     return events
 
 
-def _source_broken_events(store: Store, threshold: int) -> list[dict[str, Any]]:
+def _source_broken_events(store: Store, threshold: int, known: set[str]
+                          ) -> list[dict[str, Any]]:
     runs: dict[str, list[dict[str, Any]]] = {}
     for row in store.db.query(
             "select id, status, json_extract(args, '$.source') as source, started_at, "
@@ -458,8 +447,9 @@ def _source_broken_events(store: Store, threshold: int) -> list[dict[str, Any]]:
             continue
         first = streak[-1]
         key = f"source_broken:{source_id}:run{first['id']}"
-        if event_exists(store, key):
+        if key in known:
             continue
+        known.add(key)
         run_ids = [r["id"] for r in streak]
         marks, values = _in(run_ids)
         kinds = {r[0]: r[1] for r in store.db.execute(
@@ -511,12 +501,13 @@ def derive_events(store: Store, *, settings: AlertSettings | None = None,
     settings = settings or AlertSettings()
     today = today or datetime.now(UTC).date()
     clusters = notice_clusters(store)
+    known = event_keys(store)  # one read; each derivation adds the keys it produces
     candidates = [
-        *_new_measure_events(store, clusters),
-        *_change_events(store, clusters, write_diffs),
-        *_repealed_events(store, clusters, write_diffs),
-        *_effective_soon_events(store, clusters, today, settings.effective_soon_days),
-        *_source_broken_events(store, settings.source_broken_runs),
+        *_new_measure_events(store, clusters, known),
+        *_change_events(store, clusters, write_diffs, known),
+        *_repealed_events(store, clusters, write_diffs, known),
+        *_effective_soon_events(store, clusters, today, settings.effective_soon_days, known),
+        *_source_broken_events(store, settings.source_broken_runs, known),
     ]
     recorded = []
     for event in candidates:
