@@ -251,6 +251,18 @@ def get_embedder() -> Embedder:
         return _embedder
 
 
+def optional_embedder() -> tuple[Embedder | None, str | None]:
+    """The process-wide embedder, or ``(None, why)`` when no model loads at all.
+
+    Callers that can work on words alone (indexing, linking, search) use this and say the
+    reason; the failure is never silent.
+    """
+    try:
+        return get_embedder(), None
+    except ModelUnavailable as exc:
+        return None, str(exc)
+
+
 def set_embedder(embedder: Embedder | None) -> None:
     """Replace the process-wide embedder (tests pass a fake; None forgets it)."""
     global _embedder

@@ -606,7 +606,7 @@ def run_demo_searches(store_or_db_path: Store | str | Path, echo: Echo,
         ``indexing`` (what :func:`nlp.indexing.index_pending` did), ``model`` and
         ``searches`` (query -> list of result dicts).
     """
-    from nlp.embeddings import ModelUnavailable, embedder_info, get_embedder
+    from nlp.embeddings import embedder_info, optional_embedder
     from nlp.indexing import index_pending
 
     opened = None
@@ -614,17 +614,14 @@ def run_demo_searches(store_or_db_path: Store | str | Path, echo: Echo,
     if not isinstance(store, Store):
         opened = store = open_store(store_or_db_path)
     try:
-        embedder: Embedder | None
-        try:
-            embedder = get_embedder()
-        except ModelUnavailable as exc:
-            embedder = None
-            model_line = (f"no embedding model ({exc}): searching words and translation "
-                          "only")
-            model: dict[str, Any] = {"model": None, "reason": str(exc)}
+        embedder, unavailable = optional_embedder()
         counts = index_pending(store, embedder)
         held = idx.indexed_counts(store)
-        if embedder is not None:
+        if embedder is None:
+            model: dict[str, Any] = {"model": None, "reason": unavailable}
+            model_line = (f"no embedding model ({unavailable}): searching words and "
+                          "translation only")
+        else:
             info = embedder_info(embedder)
             model = info.as_dict()
             caveat = "" if info.covers_chinese else (

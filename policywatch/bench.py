@@ -274,7 +274,7 @@ def _search_corpus(work: Path, echo: Echo) -> Path:
 
 def bench_search_quality(echo: Echo) -> dict[str, Any]:
     """Recall@10 and MRR of the judged queries, zh and en, hybrid vs BM25-only."""
-    from nlp.embeddings import ModelUnavailable, get_embedder
+    from nlp.embeddings import optional_embedder
     from nlp.search_bench import search_quality
     from store import open_store
 
@@ -282,11 +282,10 @@ def bench_search_quality(echo: Echo) -> dict[str, Any]:
     try:
         db_path = _search_corpus(work, echo)
         with open_store(db_path) as store:
-            try:
-                embedder = get_embedder()
-            except ModelUnavailable as exc:
-                echo(f"no embedding model ({exc}): the hybrid row equals BM25 + translation")
-                embedder = None
+            embedder, unavailable = optional_embedder()
+            if unavailable:
+                echo(f"no embedding model ({unavailable}): the hybrid row equals BM25 + "
+                     "translation")
             return search_quality(store, echo, embedder=embedder)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -294,19 +293,18 @@ def bench_search_quality(echo: Echo) -> dict[str, Any]:
 
 def bench_search_speed(echo: Echo, notices: int = 100_000) -> dict[str, Any]:
     """Build time, size, memory and p50/p95 latency at ``notices`` synthetic notices."""
-    from nlp.embeddings import ModelUnavailable, get_embedder
+    from nlp.embeddings import optional_embedder
     from nlp.search_bench import search_speed
     from store import open_store
 
+    embedder, unavailable = optional_embedder()  # before minutes of corpus building
+    if embedder is None:
+        raise PolicywatchError(f"search-speed times the vector index and needs an embedding "
+                               f"model: {unavailable}")
     work = Path(tempfile.mkdtemp(prefix="policywatch-search-"))
     try:
         db_path = _search_corpus(work, echo)
         with open_store(db_path) as store:
-            try:
-                embedder = get_embedder()
-            except ModelUnavailable as exc:
-                raise PolicywatchError(f"search-speed times the vector index and needs an "
-                                       f"embedding model: {exc}") from None
             return search_speed(store, echo, embedder, notices=notices, work_dir=work)
     finally:
         shutil.rmtree(work, ignore_errors=True)

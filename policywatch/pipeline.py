@@ -16,25 +16,25 @@ Echo = Callable[[str], None]
 
 def process_pending(store: Store, echo: Echo | None = None) -> dict[str, Any]:
     """Run every NLP step over what is pending; return each step's counts."""
-    from nlp.embeddings import ModelUnavailable, embedder_info, get_embedder
+    from nlp.embeddings import embedder_info, optional_embedder
     from nlp.indexing import index_pending
     from nlp.linking import run_linking
     from nlp.stage import run_extraction
 
     say = echo or (lambda _line: None)
     figures: dict[str, Any] = {}
-    try:
-        embedder = get_embedder()
+    embedder, unavailable = optional_embedder()
+    if embedder is not None:
         info = embedder_info(embedder)
         figures["model"] = info.as_dict()
         fallback = (f", fallback: the configured {info.configured} is not available here"
                     if info.is_fallback else "")
         say(f"embedding model: {info.name} ({info.dim}-d{fallback}; Chinese "
             f"{'covered' if info.covers_chinese else 'not covered: lexical signals only'})")
-    except ModelUnavailable as exc:
-        embedder = None
-        figures["model"] = {"model": None, "reason": str(exc)}
-        say(f"embedding model: none ({exc}); search and lineage use lexical signals only")
+    else:
+        figures["model"] = {"model": None, "reason": unavailable}
+        say(f"embedding model: none ({unavailable}); search and lineage use lexical signals "
+            "only")
     figures["extraction"] = run_extraction(store)
     say(f"extraction: {figures['extraction']['extracted']} versions, "
         f"{figures['extraction']['criteria']} criteria "

@@ -74,7 +74,7 @@ def search(app: AppContext, query: tuple[str, ...], limit: int, as_json: bool,
 
         policywatch search "Little Giant R&D threshold" --limit 5 --from 2022
     """
-    from nlp.embeddings import ModelUnavailable, get_embedder
+    from nlp.embeddings import optional_embedder
     from nlp.indexing import index_pending
     from nlp.search import FilterError, resolve_filters
     from nlp.search import search as run_search
@@ -89,10 +89,9 @@ def search(app: AppContext, query: tuple[str, ...], limit: int, as_json: bool,
     store = app.store()
     embedder = None
     if mode == "hybrid" or not no_update:
-        try:
-            embedder = get_embedder()
-        except ModelUnavailable as exc:
-            click.echo(f"Warning: {exc}; searching words only.", err=True)
+        embedder, unavailable = optional_embedder()
+        if unavailable:
+            click.echo(f"Warning: {unavailable}; searching words only.", err=True)
     if not no_update:
         counts = index_pending(store, embedder)
         if counts["notices"] or counts["embedded"]:
