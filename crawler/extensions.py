@@ -24,10 +24,10 @@ _SCRAPY_COUNTERS = (
 )
 
 
-
 def warc_root_for(db_path: Path) -> Path:
     """Where the WARC files of a database's crawls go: ``x.db`` -> ``x.warc/``."""
     return sidecar_path(Path(db_path), ".warc")
+
 
 class RunLog:
     """Open a ``runs`` row when a spider starts and close it with the yield counters."""

@@ -133,7 +133,7 @@ class IncrementalMiddleware:
         row = db.execute(
             "select v.id, v.metadata from notices n join versions v on v.id = "
             "n.latest_version_id where n.identity = ?", [canonical_url(page_url)]).fetchone()
-        if row is None or not hasattr(spider, "attachment_requests"):
+        if row is None:
             return
         listed = json.loads(row[1] or "{}").get("attachments") or []
         have = {r[0] for r in db.execute("select url from attachments where version_id = ?",

@@ -152,16 +152,18 @@ def show_alerts(store: Any, echo: Echo) -> dict[str, Any]:
 
     events = demo_alerts(store, echo)
     feed_path = default_feed_path(store)
+    # What `policywatch subscribe` and `notify` do, called as the library (no config file
+    # from the working directory changes the demo).
     subscription_id = add_subscription(
         store, channel="feed", target=str(feed_path.resolve()), backfill=True,
         filters={"tiers": ["srdi_sme"], "types": ["criteria_changed", "repealed"]})
-    settings = AlertSettings()
-    first = notify(store, settings=settings)
-    again = notify(store, settings=settings)
     echo("")
     echo(f"$ policywatch subscribe --feed --tier srdi_sme --event criteria_changed "
          f"--event repealed --backfill   (subscription #{subscription_id})")
+    settings = AlertSettings()
+    first = notify(store, settings=settings)
     echo(f"$ policywatch notify   -> {first.sent} events delivered to {feed_path}")
+    again = notify(store, settings=settings)
     echo(f"$ policywatch notify   -> {again.sent} delivered the second time (exactly once)")
     return {"events": len(events), "subscription_id": subscription_id,
             "delivered": first.sent, "delivered_again": again.sent,

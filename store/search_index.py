@@ -300,38 +300,39 @@ def fts_recent(store: Store, match: str, limit: int,
     return [int(r) for (r,) in store.db.execute(sql, [match, *params, limit])]
 
 
-def passage_rows(store: Store, passage_ids: Iterable[int],
-                 filters: SearchFilters | None = None) -> dict[int, dict[str, Any]]:
-    """Return passages with their notice fields, keyed by id; ``filters`` drop the rest."""
+def _rows_by_id(store: Store, select_from: str, id_column: str, passage_ids: Iterable[int],
+                where: str = "1", params: Sequence[Any] = ()) -> dict[int, dict[str, Any]]:
+    """Run ``select_from`` for the given ids, 500 at a time (SQLite's parameter limit),
+    and key the rows by their ``id``."""
     ids = list(dict.fromkeys(passage_ids))
-    where, params = filter_sql(filters)
     rows: dict[int, dict[str, Any]] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
-        sql = (
-            "select p.id, p.version_id, p.notice_id, p.ordinal, p.clause, p.language, p.text, "
-            "p.heading_tokens, p.body_tokens, p.token_count, d.title, d.url, d.published, "
-            "d.source_id, d.issuer, d.region, d.doc_type, d.tiers, d.kind "
-            "from passages p join search_docs d on d.version_id = p.version_id "
-            f"where p.id in ({', '.join('?' * len(chunk))}) and {where}")
+        sql = f"{select_from} where {id_column} in ({', '.join('?' * len(chunk))}) and {where}"
         for row in store.db.query(sql, [*chunk, *params]):
             rows[row["id"]] = row
     return rows
+
+
+def passage_rows(store: Store, passage_ids: Iterable[int],
+                 filters: SearchFilters | None = None) -> dict[int, dict[str, Any]]:
+    """Return passages with their notice fields, keyed by id; ``filters`` drop the rest."""
+    where, params = filter_sql(filters)
+    return _rows_by_id(
+        store,
+        "select p.id, p.version_id, p.notice_id, p.ordinal, p.clause, p.language, p.text, "
+        "p.heading_tokens, p.body_tokens, p.token_count, d.title, d.url, d.published, "
+        "d.source_id, d.issuer, d.region, d.doc_type, d.tiers, d.kind "
+        "from passages p join search_docs d on d.version_id = p.version_id",
+        "p.id", passage_ids, where, params)
 
 
 def passage_tokens(store: Store, passage_ids: Iterable[int]
                    ) -> dict[int, dict[str, Any]]:
     """Return only what BM25 scoring reads of passages (segmented heading and body, token
     count), keyed by id: a few bytes a row instead of the passage text."""
-    ids = list(dict.fromkeys(passage_ids))
-    rows: dict[int, dict[str, Any]] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        for row in store.db.query(
-                "select id, heading_tokens, body_tokens, token_count from passages where id in "
-                f"({', '.join('?' * len(chunk))})", chunk):
-            rows[row["id"]] = row
-    return rows
+    return _rows_by_id(store, "select id, heading_tokens, body_tokens, token_count "
+                       "from passages", "id", passage_ids)
 
 
 def notice_passages(store: Store, notice_id: int) -> list[dict[str, Any]]:
