@@ -50,31 +50,23 @@ def _config_option(func: Any) -> Any:
                         "or ./policywatch.toml.")(func)
 
 
-def _vocabulary(kind: str) -> dict[str, str]:
-    """Ids and display names (Chinese, English) of tiers or metrics -> id."""
+def _metric_ids(values: tuple[str, ...]) -> list[str]:
+    """Metric ids from ids or display names in Chinese or English (营业收入, revenue)."""
     from nlp.lexicon import load_data
 
     names: dict[str, str] = {}
-    for key, entry in load_data("display")[kind].items():
-        if key == "null":
-            continue
-        names[key.casefold()] = key
-        for name in entry.values():
-            names[str(name).casefold()] = key
-    return names
-
-
-def _canonical(values: tuple[str, ...], kind: str, option: str) -> list[str]:
-    names = _vocabulary(kind)
-    out = []
+    for key, entry in load_data("display")["metrics"].items():
+        if key != "null":
+            names.update({str(name).casefold(): key for name in (key, *entry.values())})
+    ids = []
     for value in values:
         key = names.get(value.strip().casefold())
         if key is None:
             known = ", ".join(sorted(set(names.values())))
-            raise click.BadParameter(f"unknown {kind[:-1]} {value!r}; known: {known}",
-                                     param_hint=option)
-        out.append(key)
-    return out
+            raise click.BadParameter(f"unknown metric {value!r}; known: {known}",
+                                     param_hint="--metric")
+        ids.append(key)
+    return ids
 
 
 def _tier_ids(values: tuple[str, ...]) -> list[str]:
@@ -265,7 +257,7 @@ def subscribe(app: AppContext, tiers: tuple[str, ...], metrics: tuple[str, ...],
         target = str((feed_file or default_feed_path(store)).resolve())
     filters = normalize_filters(
         types=list(types), tiers=_tier_ids(tiers),
-        metrics=_canonical(metrics, "metrics", "--metric") if metrics else [],
+        metrics=_metric_ids(metrics),
         issuers=list(issuers), regions=list(regions), sources=list(sources),
         keywords=list(keywords), languages=list(languages))
     subscription_id = add_subscription(store, channel=channel, target=target, filters=filters,
