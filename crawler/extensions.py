@@ -11,10 +11,10 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 
-from crawler.storage import close_store, store_for
-from store.db import sidecar_path
-from store.notices import upsert_source
-from store.runs import finish_run, start_run
+from policywatch.crawler.storage import close_store, store_for
+from policywatch.store.db import sidecar_path
+from policywatch.store.notices import upsert_source
+from policywatch.store.runs import finish_run, start_run
 
 # Scrapy counters worth keeping next to ours in the runs log.
 _SCRAPY_COUNTERS = (

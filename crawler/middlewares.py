@@ -11,9 +11,9 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
-from crawler.storage import record_health, store_for
-from store.identity import canonical_url
-from store.timeutil import utc_now
+from policywatch.crawler.storage import record_health, store_for
+from policywatch.store.identity import canonical_url
+from policywatch.store.timeutil import utc_now
 
 REAL_URL = "policywatch_real_url"
 KIND = "policywatch_kind"  # list | detail | attachment

@@ -13,12 +13,12 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from crawler.documents import DocumentError, UnsupportedFormat, read_document
-from crawler.items import AttachmentItem, NoticeItem
-from crawler.parsers.common import iso_date
-from crawler.storage import record_health, store_for
-from store import Capture, record_capture
-from store.identity import canonical_url
+from policywatch.crawler.documents import DocumentError, UnsupportedFormat, read_document
+from policywatch.crawler.items import AttachmentItem, NoticeItem
+from policywatch.crawler.parsers.common import iso_date
+from policywatch.crawler.storage import record_health, store_for
+from policywatch.store import Capture, record_capture
+from policywatch.store.identity import canonical_url
 
 REQUIRED_FIELDS = ("title", "body_text")
 EXPECTED_FIELDS = ("doc_number", "issuer", "published_date")

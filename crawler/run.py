@@ -19,8 +19,8 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
 
-from store import open_store
-from store.runs import recent_runs
+from policywatch.store import open_store
+from policywatch.store.runs import recent_runs
 
 
 class UnknownSource(ValueError):
@@ -41,7 +41,7 @@ def crawler_settings(db_path: str | Path, *, replay_base: str | None = None,
         overrides: any other Scrapy settings.
     """
     settings = Settings()
-    settings.setmodule("crawler.settings", priority="project")
+    settings.setmodule("policywatch.crawler.settings", priority="project")
     settings.set("POLICYWATCH_DB", str(db_path), priority="cmdline")
     settings.set("LOG_LEVEL", log_level, priority="cmdline")
     settings.set("LOG_INSTALL_ROOT_HANDLER", log_level != "WARNING", priority="cmdline")
@@ -108,7 +108,7 @@ def run_crawl_subprocess(db_path: str | Path, sources: list[str] | None = None, 
                          max_pages: int | None = None,
                          settings: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Same as :func:`run_crawl`, in a child process (for callers that crawl repeatedly)."""
-    command = [sys.executable, "-m", "crawler.run", "--db", str(db_path)]
+    command = [sys.executable, "-m", "policywatch.crawler.run", "--db", str(db_path)]
     if replay_base:
         command += ["--replay", replay_base]
     if progress:

@@ -5,8 +5,8 @@ AutoThrottle on top, a User-Agent that says who we are and where to complain.
 """
 
 BOT_NAME = "policywatch"
-SPIDER_MODULES = ["crawler.spiders"]
-NEWSPIDER_MODULE = "crawler.spiders"
+SPIDER_MODULES = ["policywatch.crawler.spiders"]
+NEWSPIDER_MODULE = "policywatch.crawler.spiders"
 
 USER_AGENT = (
     "policywatch/0.1 (+https://github.com/policywatch/policywatch; "
@@ -31,7 +31,7 @@ HTTPERROR_ALLOWED_CODES = [304, 403, 412, 521]
 DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
 COOKIES_ENABLED = True
-DUPEFILTER_CLASS = "crawler.dupefilter.RunOnlyDupeFilter"
+DUPEFILTER_CLASS = "policywatch.crawler.dupefilter.RunOnlyDupeFilter"
 TELNETCONSOLE_ENABLED = False
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
@@ -40,21 +40,21 @@ LOG_LEVEL = "INFO"
 
 DOWNLOADER_MIDDLEWARES = {
     # Closest to the engine: skip or make conditional what the store already has.
-    "crawler.middlewares.IncrementalMiddleware": 50,
+    "policywatch.crawler.middlewares.IncrementalMiddleware": 50,
     # Sees real responses before anything else interprets them.
-    "crawler.middlewares.HealthMiddleware": 590,
+    "policywatch.crawler.middlewares.HealthMiddleware": 590,
     # Closest to the network: points requests at a local replay when one is configured.
-    "crawler.middlewares.ReplayRewriteMiddleware": 950,
+    "policywatch.crawler.middlewares.ReplayRewriteMiddleware": 950,
 }
 ITEM_PIPELINES = {
-    "crawler.pipelines.ValidatePipeline": 100,
-    "crawler.pipelines.NormalizePipeline": 200,
-    "crawler.pipelines.StorePipeline": 900,
+    "policywatch.crawler.pipelines.ValidatePipeline": 100,
+    "policywatch.crawler.pipelines.NormalizePipeline": 200,
+    "policywatch.crawler.pipelines.StorePipeline": 900,
 }
 EXTENSIONS = {
-    "crawler.extensions.RunLog": 100,
-    "crawler.extensions.WarcArchive": 200,
-    "crawler.extensions.Progress": 300,
+    "policywatch.crawler.extensions.RunLog": 100,
+    "policywatch.crawler.extensions.WarcArchive": 200,
+    "policywatch.crawler.extensions.Progress": 300,
 }
 
 # policywatch's own settings (overridden by `policywatch crawl` options).

@@ -6,8 +6,8 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 
-from store import Store, open_store
-from store.timeutil import utc_now
+from policywatch.store import Store, open_store
+from policywatch.store.timeutil import utc_now
 
 _ATTR = "_policywatch_store"
 

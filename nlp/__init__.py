@@ -1,23 +1,12 @@
-"""Extraction from notice texts: spaCy (jieba-segmented ``blank("zh")``, ``blank("en")``) with
-rule data in ``nlp/data/``.
+"""The NLP stage, one sub-package per step (imported as ``policywatch.nlp``).
 
-``extract_notice(text)`` returns a notice's title, document number, issuer, dates, tiers,
-criteria, scoring tables and clause tree; :mod:`nlp.stage` runs it over pending versions in
-the store. This package imports spaCy and jieba but never Scrapy, and it never fetches.
+- :mod:`policywatch.nlp.extract`: segmentation (spaCy ``blank("zh")`` with jieba) and the rules
+  that read tiers, criteria, dates and metadata out of one text. The ground the others stand on;
+  it imports none of them.
+- :mod:`policywatch.nlp.link`: lineage signals, the linking stage and criteria/clause diffs.
+- :mod:`policywatch.nlp.retrieval`: passages, query translation, embeddings, vectors and search.
+- :mod:`policywatch.nlp.evaluation`: labelled sets and the benchmarks that score the others.
+
+Rule data lives in ``nlp/data/``. This package imports spaCy and the embedding backends but
+never Scrapy, and it never fetches.
 """
-
-from __future__ import annotations
-
-from typing import Any
-
-__all__ = ["EXTRACTOR_VERSION", "detect_language", "extract_notice"]
-
-
-def __getattr__(name: str) -> Any:
-    # Loaded on first use, so importing a light module (nlp.lexicon, nlp.numbers) does not
-    # pull in spaCy.
-    if name in __all__:
-        from nlp import extract
-
-        return getattr(extract, name)
-    raise AttributeError(f"module 'nlp' has no attribute {name!r}")

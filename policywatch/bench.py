@@ -23,7 +23,7 @@ Echo = Callable[[str], None]
 
 def _synthetic_govcn_layer(root: Path, count: int) -> list[str]:
     """Write ``count`` gov.cn detail pages (real pages, renumbered) and their listing."""
-    from crawler.replay.server import REPLAY_ROOT
+    from policywatch.crawler.replay.server import REPLAY_ROOT
 
     source_pages = sorted((REPLAY_ROOT / "site" / "www.gov.cn" / "zhengce" / "content")
                           .rglob("*.htm"))
@@ -55,8 +55,8 @@ def bench_crawl(echo: Echo, pages: int = 300) -> dict[str, Any]:
     Baseline: the same detail pages fetched by a bare HTTP client (8 threads, urllib) from
     the same replay, in the same run: the floor no crawler can beat.
     """
-    from crawler.replay import ReplayServer
-    from crawler.run import run_crawl_subprocess
+    from policywatch.crawler.replay import ReplayServer
+    from policywatch.crawler.run import run_crawl_subprocess
 
     work = Path(tempfile.mkdtemp(prefix="policywatch-bench-"))
     try:
@@ -171,7 +171,7 @@ def synthetic_notice(index: int) -> dict[str, Any]:
 
 
 def _fill_store(store: Any, start: int, stop: int) -> None:
-    from store import Capture, record_capture
+    from policywatch.store import Capture, record_capture
 
     for index in range(start, stop):
         notice = synthetic_notice(index)
@@ -191,10 +191,10 @@ def bench_link(echo: Echo, sizes: tuple[int, ...] = (1000, 10000), new: int = 10
     one by one. Candidate retrieval is index lookups, so the time per notice should stay
     nearly flat as the corpus grows tenfold (linear growth would be 10x).
     """
-    from nlp.linking import link_notice
-    from store import open_store
-    from store.lineage import notices_pending_linking
-    from store.notices import upsert_source
+    from policywatch.nlp.link.linking import link_notice
+    from policywatch.store import open_store
+    from policywatch.store.lineage import notices_pending_linking
+    from policywatch.store.notices import upsert_source
 
     figures: dict[str, Any] = {"sizes": {}}
     work = Path(tempfile.mkdtemp(prefix="policywatch-bench-link-"))
@@ -236,12 +236,12 @@ def build_search_corpus(db_path: Path, echo: Echo) -> None:
     """Store the search benchmarks' real corpus in ``db_path``: the demo's two crawls of the
     replay (the sites before and after the 2026 Measures) plus the 60 gov.cn reference pages
     of ``../shared/reference/govcn-pages`` parsed as the gov.cn spider parses them."""
-    from crawler.parsers.govcn import parse_govcn_page
-    from crawler.replay import ReplayServer
-    from crawler.run import run_crawl_subprocess
-    from nlp.search_bench import SHARED_REFERENCE
+    from policywatch.crawler.parsers.govcn import parse_govcn_page
+    from policywatch.crawler.replay import ReplayServer
+    from policywatch.crawler.run import run_crawl_subprocess
     from policywatch.demo import LATER_LAYER
-    from store import Capture, open_store, record_capture
+    from policywatch.nlp.evaluation.search_bench import SHARED_REFERENCE
+    from policywatch.store import Capture, open_store, record_capture
 
     with ReplayServer() as replay:
         run_crawl_subprocess(db_path, replay_base=replay.base_url)
@@ -274,9 +274,9 @@ def _search_corpus(work: Path, echo: Echo) -> Path:
 
 def bench_search_quality(echo: Echo) -> dict[str, Any]:
     """Recall@10 and MRR of the judged queries, zh and en, hybrid vs BM25-only."""
-    from nlp.embeddings import optional_embedder
-    from nlp.search_bench import search_quality
-    from store import open_store
+    from policywatch.nlp.evaluation.search_bench import search_quality
+    from policywatch.nlp.retrieval.embeddings import optional_embedder
+    from policywatch.store import open_store
 
     work = Path(tempfile.mkdtemp(prefix="policywatch-search-"))
     try:
@@ -293,9 +293,9 @@ def bench_search_quality(echo: Echo) -> dict[str, Any]:
 
 def bench_search_speed(echo: Echo, notices: int = 100_000) -> dict[str, Any]:
     """Build time, size, memory and p50/p95 latency at ``notices`` synthetic notices."""
-    from nlp.embeddings import optional_embedder
-    from nlp.search_bench import search_speed
-    from store import open_store
+    from policywatch.nlp.evaluation.search_bench import search_speed
+    from policywatch.nlp.retrieval.embeddings import optional_embedder
+    from policywatch.store import open_store
 
     embedder, unavailable = optional_embedder()  # before minutes of corpus building
     if embedder is None:
@@ -320,7 +320,12 @@ HELD_OUT = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "extract
 def bench_extract(echo: Echo) -> dict[str, Any]:
     """Score extraction on the labelled set and time it next to bare jieba segmentation,
     then score the held-out set (never used to change a rule) on its own."""
-    from nlp.evaluation import format_report, load_labelled_set, run_benchmark, score_documents
+    from policywatch.nlp.evaluation.extraction import (
+        format_report,
+        load_labelled_set,
+        run_benchmark,
+        score_documents,
+    )
 
     figures = run_benchmark()
     echo("development set (the rules were built on it):")

@@ -22,13 +22,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from crawler.replay import ReplayServer
-from crawler.run import run_crawl_subprocess
-from nlp.search import run_demo_searches
+from policywatch.crawler.replay import ReplayServer
+from policywatch.crawler.run import run_crawl_subprocess
 from policywatch.errors import PolicywatchError
-from policywatch.pipeline import process_pending
-from store import open_store
-from store.db import blob_root_for
+from policywatch.nlp.retrieval.search import run_demo_searches
+from policywatch.stages import process_pending
+from policywatch.store import open_store
+from policywatch.store.db import blob_root_for
 
 Echo = Callable[[str], None]
 LATER_LAYER = "update-2026"
@@ -57,9 +57,9 @@ def reset_database(db_path: Path) -> None:
                 "an empty database and will not delete it. Pass another --db.")
     for suffix in ("", "-wal", "-shm"):
         Path(str(db_path) + suffix).unlink(missing_ok=True)
-    from crawler.extensions import warc_root_for
     from policywatch.alerts.delivery import feed_path_for
     from policywatch.alerts.events import diff_folder_for
+    from policywatch.crawler.extensions import warc_root_for
 
     for folder in (blob_root_for(db_path), warc_root_for(db_path), diff_folder_for(db_path)):
         if folder.exists():
@@ -148,7 +148,7 @@ def show_alerts(store: Any, echo: Echo) -> dict[str, Any]:
     from policywatch.alerts import demo_alerts
     from policywatch.alerts.delivery import default_feed_path, notify
     from policywatch.settings import AlertSettings
-    from store.alerts import add_subscription
+    from policywatch.store.alerts import add_subscription
 
     events = demo_alerts(store, echo)
     feed_path = default_feed_path(store)
@@ -172,7 +172,7 @@ def show_alerts(store: Any, echo: Echo) -> dict[str, Any]:
 
 def show_lineage_and_diff(store: Any, echo: Echo) -> dict[str, Any]:
     """Print the lineage of the newest superseding measure and its criteria diff."""
-    from nlp.linking import notice_lineage
+    from policywatch.nlp.link.linking import notice_lineage
 
     change = next(iter(store.db.query(
         "select c.*, v.notice_id as new_notice_id from changes c join versions v on "

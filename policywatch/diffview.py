@@ -1,4 +1,4 @@
-"""Rendering a diff (from :func:`nlp.diff.diff_versions`) as Markdown or HTML.
+"""Rendering a diff (from :func:`policywatch.nlp.link.diff.diff_versions`) as Markdown or HTML.
 
 HTML escapes every piece of document content: markup inside a notice is shown as text,
 never executed. The page has no scripts and no external resources.

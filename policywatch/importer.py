@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from crawler.documents import DocumentError, read_document
-from store import Capture, Store, record_capture
-from store.notices import upsert_source
+from policywatch.crawler.documents import DocumentError, read_document
+from policywatch.store import Capture, Store, record_capture
+from policywatch.store.notices import upsert_source
 
 IMPORT_SOURCE = {"id": "import", "name": "Imported files", "platform": "file",
                  "region": None, "language": None, "home_url": None}

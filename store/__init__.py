@@ -4,10 +4,10 @@ Every stage of policywatch meets here, so each can be rerun alone. This package 
 neither Scrapy nor spaCy: crawlers and NLP write through it, never the other way round.
 """
 
-from store.blobs import BlobStore
-from store.db import Store, open_store
-from store.errors import BlobMissing, StoreError
-from store.notices import Capture, RecordResult, record_capture
+from policywatch.store.blobs import BlobStore
+from policywatch.store.db import Store, open_store
+from policywatch.store.errors import BlobMissing, StoreError
+from policywatch.store.notices import Capture, RecordResult, record_capture
 
 __all__ = [
     "BlobMissing",

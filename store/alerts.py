@@ -14,8 +14,8 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from store.db import Store
-from store.timeutil import utc_now
+from policywatch.store.db import Store
+from policywatch.store.timeutil import utc_now
 
 EVENT_JSON = ("notice_ids", "payload")
 DELIVERY_STATES = ("pending", "sent", "failed")

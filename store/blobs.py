@@ -11,7 +11,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from store.errors import BlobCorrupt, BlobMissing
+from policywatch.store.errors import BlobCorrupt, BlobMissing
 
 
 def sha256_hex(data: bytes) -> str:

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from store.blobs import BlobStore
-from store.errors import DatabaseUnavailable
-from store.migrations import migrations
+from policywatch.store.blobs import BlobStore
+from policywatch.store.errors import DatabaseUnavailable
+from policywatch.store.migrations import migrations
 
 
 @dataclass

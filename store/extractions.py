@@ -14,8 +14,8 @@ import json
 import re
 from typing import Any
 
-from store.db import Store
-from store.timeutil import utc_now
+from policywatch.store.db import Store
+from policywatch.store.timeutil import utc_now
 
 _TAG = re.compile(r"^(?P<family>.+)\.v(?P<number>[0-9]+)$")
 _JSON_COLUMNS = ("dates", "tiers", "clauses", "scoring")

@@ -11,8 +11,8 @@ import json
 from collections import deque
 from typing import Any
 
-from store.db import Store
-from store.timeutil import utc_now
+from policywatch.store.db import Store
+from policywatch.store.timeutil import utc_now
 
 VERSION_EDGES = ("supersedes", "amends", "translation_of", "same_as")
 

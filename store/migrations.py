@@ -402,14 +402,14 @@ def m006_alerts(db: Database) -> None:
 
 @migrations()
 def m007_reading_form_hashes(db: Database) -> None:
-    """Re-key content hashes on the reading form (:func:`store.text.reading_form`).
+    """Re-key content hashes on the reading form (:func:`policywatch.store.text.reading_form`).
 
     Hashes were taken over whitespace-folded text, so a line break inside a Chinese
     sentence counted as a change. Recomputing them here keeps a recrawl of an unchanged
     page ``unchanged``; an imported file's identity (``sha256:<content key>``) follows its
     version's new key unless another notice holds it already.
     """
-    from store.text import content_hash
+    from policywatch.store.text import content_hash
 
     renamed: dict[str, str] = {}
     for version_id, title, text, raw_sha, old in db.execute(

@@ -6,10 +6,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from store.db import Store
-from store.identity import canonical_url, content_key
-from store.text import content_hash
-from store.timeutil import utc_now
+from policywatch.store.db import Store
+from policywatch.store.identity import canonical_url, content_key
+from policywatch.store.text import content_hash
+from policywatch.store.timeutil import utc_now
 
 Status = Literal["new", "new_version", "unchanged"]
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from store.timeutil import utc_now
+from policywatch.store.timeutil import utc_now
 
 
 def start_run(db: Database, kind: str, args: dict[str, Any] | None = None) -> int:

@@ -6,7 +6,7 @@ indexed; indexing a newer version replaces the notice's passages in one transact
 
 The FTS5 table ``passages_fts`` is an external-content index over ``passages``: its two
 columns are ``heading_tokens`` (title and clause label) and ``body_tokens``, both already
-segmented and normalized by ``nlp.search_text`` and joined by spaces.
+segmented and normalized by ``policywatch.nlp.retrieval.search_text`` and joined by spaces.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from store.db import Store
-from store.timeutil import utc_now
+from policywatch.store.db import Store
+from policywatch.store.timeutil import utc_now
 
 #: BM25 weights of the FTS5 columns (heading, body). A word of the title counts a little
 #: more than a word of the passage: the title says what the whole notice is about.
@@ -272,7 +272,8 @@ def fts_ranked(store: Store, match: str, limit: int,
                filters: SearchFilters | None = None) -> list[tuple[int, float]]:
     """Run an FTS5 query and return ``(passage_id, score)``, best first.
 
-    ``match`` must be built from quoted terms (``nlp.search`` does that); ``score`` is
+    ``match`` must be built from quoted terms (``policywatch.nlp.retrieval.search`` does that);
+    ``score`` is
     FTS5's BM25 with :data:`COLUMN_WEIGHTS`, sign flipped so that higher is better.
     """
     where, params = filter_sql(filters)

@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from policywatch.alerts.delivery import notify
-from policywatch.pipeline import process_pending
 from policywatch.settings import AlertSettings
-from store import open_store
-from store.alerts import add_subscription
-from store.notices import upsert_source
+from policywatch.stages import process_pending
+from policywatch.store import open_store
+from policywatch.store.alerts import add_subscription
+from policywatch.store.notices import upsert_source
 from tests.measures_support import record_notices
 
 TODAY = date(2026, 1, 20)
@@ -59,7 +59,7 @@ def wait_next_second() -> None:
     """Linking compares second-precision timestamps; a later round starts a second later."""
     import time
 
-    from store.timeutil import utc_now
+    from policywatch.store.timeutil import utc_now
 
     start = utc_now()
     while utc_now() == start:

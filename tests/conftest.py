@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from store import open_store
+from policywatch.store import open_store
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 GOVCN_PAGES = SHARED / "reference" / "govcn-pages"
@@ -34,7 +34,7 @@ def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
 
 @pytest.fixture
 def replay():
-    from crawler.replay import ReplayServer
+    from policywatch.crawler.replay import ReplayServer
 
     with ReplayServer() as server:
         yield server

@@ -7,9 +7,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from crawler.replay import ReplayServer
-from crawler.run import run_crawl_subprocess
-from store import open_store
+from policywatch.crawler.replay import ReplayServer
+from policywatch.crawler.run import run_crawl_subprocess
+from policywatch.store import open_store
 
 
 def crawl_source(db: Path, server: ReplayServer, source: str) -> dict:

@@ -4,14 +4,14 @@ list notice, a provincial standard in two versions and an unrelated standard.
 
 The measures' texts are the replay's (``crawler/replay/texts``), the provincial ones are
 reconstructed fixtures (``tests/fixtures/lineage``), the translation is the reference
-pack's; each is stored through :func:`store.record_capture`, the crawl's write path.
+pack's; each is stored through :func:`policywatch.store.record_capture`, the crawl's write path.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from store import Capture, Store, record_capture
+from policywatch.store import Capture, Store, record_capture
 from tests.conftest import SHARED
 
 ROOT = Path(__file__).resolve().parents[1]

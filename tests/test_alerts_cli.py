@@ -15,7 +15,7 @@ from policywatch.alerts import demo_alerts
 from policywatch.alerts.web import make_server
 from policywatch.cli import cli
 from policywatch.commands.alerts import parse_duration
-from store import open_store
+from policywatch.store import open_store
 from tests.alerts_support import (
     REVENUE_EN,
     REVENUE_ZH,

@@ -12,8 +12,8 @@ import feedparser
 import pytest
 
 from policywatch.settings import SmtpSettings
-from store import open_store
-from store.alerts import delivery_failures, recent_events
+from policywatch.store import open_store
+from policywatch.store.alerts import delivery_failures, recent_events
 from tests.alerts_support import (
     REVENUE_EN,
     REVENUE_ZH,

@@ -10,11 +10,11 @@ import pytest
 
 from policywatch.alerts.events import derive_events, diff_folder
 from policywatch.settings import AlertSettings
-from store import open_store
-from store.alerts import recent_events
-from store.notices import upsert_source
-from store.runs import finish_run, start_run
-from store.timeutil import utc_now
+from policywatch.store import open_store
+from policywatch.store.alerts import recent_events
+from policywatch.store.notices import upsert_source
+from policywatch.store.runs import finish_run, start_run
+from policywatch.store.timeutil import utc_now
 from tests.alerts_support import REVENUE_EN, REVENUE_ZH, TODAY, copy_of_template
 
 
@@ -149,8 +149,8 @@ def test_alerts_events_source_broken_after_threshold(store):
 
 
 def test_alerts_events_source_broken_from_real_blocked_crawls(db_path):
-    from crawler.replay import ReplayServer
-    from crawler.run import run_crawl_subprocess
+    from policywatch.crawler.replay import ReplayServer
+    from policywatch.crawler.run import run_crawl_subprocess
 
     settings = AlertSettings(source_broken_runs=2)
     with ReplayServer(faults={"www.gov.cn/zhengce/content/": "403"}) as server:

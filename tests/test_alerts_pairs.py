@@ -19,17 +19,17 @@ import pytest
 from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
 
-from crawler.items import NoticeItem
-from crawler.pipelines import NormalizePipeline, StorePipeline, ValidatePipeline
-from crawler.spiders.govcn import GovcnSpider
-from crawler.spiders.jiangsu import JiangsuSpider
-from crawler.spiders.miit import MiitSpider
-from crawler.storage import close_store, store_for
 from policywatch.alerts.events import derive_events
-from policywatch.pipeline import process_pending
-from store import open_store
-from store.notices import upsert_source
-from store.timeutil import utc_now
+from policywatch.crawler.items import NoticeItem
+from policywatch.crawler.pipelines import NormalizePipeline, StorePipeline, ValidatePipeline
+from policywatch.crawler.spiders.govcn import GovcnSpider
+from policywatch.crawler.spiders.jiangsu import JiangsuSpider
+from policywatch.crawler.spiders.miit import MiitSpider
+from policywatch.crawler.storage import close_store, store_for
+from policywatch.stages import process_pending
+from policywatch.store import open_store
+from policywatch.store.notices import upsert_source
+from policywatch.store.timeutil import utc_now
 
 PAIRS = Path(__file__).parent / "fixtures" / "changes"
 TODAY = date(2026, 1, 20)

@@ -12,7 +12,7 @@ from policywatch.alerts.subscriptions import (
     normalize_filters,
     select_events,
 )
-from store import open_store
+from policywatch.store import open_store
 from tests.alerts_support import TODAY, copy_of_template
 
 NATIONAL_ALL = {("new_measure", "national"), ("criteria_changed", "national"),

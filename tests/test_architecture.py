@@ -7,10 +7,16 @@ import sys
 
 import pytest
 
+APP = ("policywatch.cli", "policywatch.commands", "policywatch.alerts", "policywatch.demo")
 CASES = [
-    ("store", ("scrapy", "spacy", "sentence_transformers", "crawler", "nlp", "policywatch")),
-    ("crawler.documents", ("scrapy", "spacy", "sentence_transformers")),
-    ("crawler.parsers", ("scrapy", "spacy", "sentence_transformers")),
+    ("policywatch.store",
+     ("scrapy", "spacy", "sentence_transformers", "policywatch.crawler", "policywatch.nlp", *APP)),
+    ("policywatch.crawler.documents",
+     ("scrapy", "spacy", "sentence_transformers", "policywatch.nlp", *APP)),
+    ("policywatch.crawler.parsers",
+     ("scrapy", "spacy", "sentence_transformers", "policywatch.nlp", *APP)),
+    ("policywatch.nlp.link.linking", ("scrapy", "policywatch.crawler", *APP)),
+    ("policywatch.nlp.retrieval.search", ("scrapy", "policywatch.crawler", *APP)),
     ("policywatch.cli", ("scrapy", "spacy", "sentence_transformers", "torch")),
 ]
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler.replay import ReplayServer
-from crawler.run import run_crawl_subprocess
-from store import open_store
+from policywatch.crawler.replay import ReplayServer
+from policywatch.crawler.run import run_crawl_subprocess
+from policywatch.store import open_store
 
 pytestmark = pytest.mark.slow
 INTERIM = "https://www.gov.cn/zhengce/zhengceku/202206/content_5696342.htm"
@@ -172,7 +172,7 @@ def test_crawl_govcn_keeps_raw_responses_in_warc(db_path, replay):
 def test_crawl_govcn_resume_after_kill_loses_and_duplicates_nothing(db_path, tmp_path):
     jobdir = tmp_path / "job"
     with ReplayServer(faults={"www.gov.cn/zhengce/content/": "slow"}) as server:
-        command = [sys.executable, "-m", "crawler.run", "--db", str(db_path), "--replay",
+        command = [sys.executable, "-m", "policywatch.crawler.run", "--db", str(db_path), "--replay",
                    server.base_url, "--jobdir", str(jobdir), "--set", "CONCURRENT_REQUESTS=1",
                    "govcn"]
         child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)

@@ -6,9 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from nlp.diff import DIFFS, clause_changes, criteria_changes, diff_versions, redline
-from nlp.extract import extract_notice
 from policywatch.diffview import render_html, render_markdown
+from policywatch.nlp.extract.notice import extract_notice
+from policywatch.nlp.link.diff import (
+    DIFFS,
+    clause_changes,
+    criteria_changes,
+    diff_versions,
+    redline,
+)
 
 REPLAY_TEXTS = Path(__file__).resolve().parents[1] / "crawler" / "replay" / "texts"
 LINEAGE = Path(__file__).parent / "fixtures" / "lineage"

@@ -21,7 +21,7 @@ import openpyxl
 import pytest
 from pypdf import PdfWriter
 
-from crawler.documents import (
+from policywatch.crawler.documents import (
     Document,
     DocumentError,
     EmptyDocument,
@@ -29,9 +29,9 @@ from crawler.documents import (
     UnsupportedFormat,
     read_document,
 )
-from crawler.documents import archive as archive_module
-from crawler.documents import sheets as sheets_module
-from crawler.documents.archive import ArchiveLimitExceeded, ZipLimits
+from policywatch.crawler.documents import archive as archive_module
+from policywatch.crawler.documents import sheets as sheets_module
+from policywatch.crawler.documents.archive import ArchiveLimitExceeded, ZipLimits
 
 FIXTURES = Path(__file__).parent / "fixtures" / "documents"
 

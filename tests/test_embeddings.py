@@ -7,8 +7,8 @@ import logging
 import numpy as np
 import pytest
 
-from nlp import embeddings
-from nlp.embeddings import (
+from policywatch.nlp.retrieval import embeddings
+from policywatch.nlp.retrieval.embeddings import (
     FALLBACK_MODEL,
     Embedder,
     HashingEmbedder,
@@ -16,7 +16,7 @@ from nlp.embeddings import (
     load_embedder,
     vector_to_bytes,
 )
-from nlp.vectors import assign_lists, build_dense_index, train_centroids
+from policywatch.nlp.retrieval.vectors import assign_lists, build_dense_index, train_centroids
 
 
 def test_embeddings_fake_is_deterministic_and_normalized():
@@ -63,7 +63,7 @@ def test_embeddings_fallback_measures_no_chinese_coverage(fallback):
 
 
 def test_embeddings_fallback_is_announced_once(caplog):
-    with caplog.at_level(logging.WARNING, logger="nlp.embeddings"):
+    with caplog.at_level(logging.WARNING, logger="policywatch.nlp.retrieval.embeddings"):
         load_embedder("policywatch-test/another-missing-model")
     messages = [r.getMessage() for r in caplog.records if "not available offline" in r.message]
     assert len(messages) == 1 and FALLBACK_MODEL in messages[0]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from policywatch.cli import cli
-from store import open_store
+from policywatch.store import open_store
 
 NOTICE_HTML = """<!DOCTYPE html><html><head><meta charset="{charset}">
 <title>关于开展2026年度专精特新中小企业认定工作的通知</title></head><body>

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from nlp.linking import notice_lineage, run_linking
-from nlp.stage import run_extraction
-from store import open_store
-from store.notices import upsert_source
+from policywatch.nlp.extract.stage import run_extraction
+from policywatch.nlp.link.linking import notice_lineage, run_linking
+from policywatch.store import open_store
+from policywatch.store.notices import upsert_source
 from tests.measures_support import record_notices
 
 NOTICES = ["measures_2022", "measures_2026", "translation", "interpretation", "list_notice",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlp.clauses import parse_clauses
+from policywatch.nlp.extract.clauses import parse_clauses
 
 
 def ids(text: str, language: str = "zh") -> list[str]:

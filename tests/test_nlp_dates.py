@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 
-from nlp import extract_notice
-from nlp.dates import parse_date
+from policywatch.nlp.extract.dates import parse_date
+from policywatch.nlp.extract.notice import extract_notice
 
 # fmt: off
 FORMS = [

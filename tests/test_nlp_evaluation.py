@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from nlp.evaluation import DEFAULT_FIXTURES, load_labelled_set, run_benchmark, score_documents
+from policywatch.nlp.evaluation.extraction import (
+    DEFAULT_FIXTURES,
+    load_labelled_set,
+    run_benchmark,
+    score_documents,
+)
 
 RECONSTRUCTED = "reconstructed for testing, not an official text"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlp.numbers import parse_number, quantity_scanner
+from policywatch.nlp.extract.numbers import parse_number, quantity_scanner
 
 # fmt: off
 ZH_AMOUNTS = [

@@ -10,10 +10,16 @@ import sys
 import jieba
 import pytest
 
-from nlp import EXTRACTOR_VERSION, detect_language, extract_notice
-from nlp.lexicon import RuleDataError, load_data
-from nlp.mentions import build_phrase_table
-from nlp.pipeline import COMPONENTS, USER_DICTIONARY, get_pipeline, load_user_dictionary, process
+from policywatch.nlp.extract.lexicon import RuleDataError, load_data
+from policywatch.nlp.extract.mentions import build_phrase_table
+from policywatch.nlp.extract.notice import EXTRACTOR_VERSION, detect_language, extract_notice
+from policywatch.nlp.extract.spacy_pipeline import (
+    COMPONENTS,
+    USER_DICTIONARY,
+    get_pipeline,
+    load_user_dictionary,
+    process,
+)
 
 
 def test_nlp_pipeline_is_built_once_and_cached():
@@ -86,7 +92,7 @@ def test_nlp_pipeline_rule_data_has_no_conflicting_phrases():
 
 
 def test_nlp_pipeline_conflicting_phrase_is_refused():
-    from nlp.lexicon import PhraseTable
+    from policywatch.nlp.extract.lexicon import PhraseTable
 
     table = PhraseTable("zh")
     table.add("以上", "CMP_SUFFIX", ">=")
@@ -104,12 +110,14 @@ def test_nlp_pipeline_userdict_holds_the_metric_vocabulary():
 
 
 def test_nlp_pipeline_nlp_never_imports_scrapy_and_store_never_spacy():
-    code = ("import sys, nlp, nlp.stage, nlp.evaluation; nlp.extract_notice('营业收入1000万元以上'); "
-            "print(','.join(m for m in ('scrapy', 'crawler') if m in sys.modules))")
+    code = ("import sys, policywatch.nlp.extract.stage, policywatch.nlp.evaluation.extraction; "
+            "from policywatch.nlp.extract.notice import extract_notice; "
+            "extract_notice('营业收入1000万元以上'); "
+            "print(','.join(m for m in ('scrapy', 'policywatch.crawler') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == ""
-    code = ("import sys, store.extractions; "
-            "print(','.join(m for m in ('spacy', 'jieba', 'nlp') if m in sys.modules))")
+    code = ("import sys, policywatch.store.extractions; "
+            "print(','.join(m for m in ('spacy', 'jieba', 'policywatch.nlp') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == ""
 

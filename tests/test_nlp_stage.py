@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-import nlp.stage
-from nlp import EXTRACTOR_VERSION
-from nlp.evaluation import DEFAULT_FIXTURES, strip_header
-from nlp.stage import extract_version, run_extraction
 from policywatch.cli import cli
-from store import Capture, record_capture
-from store.extractions import (
+from policywatch.nlp.evaluation.extraction import DEFAULT_FIXTURES, strip_header
+from policywatch.nlp.extract import stage as extraction_stage
+from policywatch.nlp.extract.notice import EXTRACTOR_VERSION
+from policywatch.nlp.extract.stage import extract_version, run_extraction
+from policywatch.store import Capture, record_capture
+from policywatch.store.extractions import (
     extractor_family,
     latest_extraction,
     save_extraction,
@@ -91,7 +91,7 @@ def test_nlp_stage_run_then_rerun_then_bump(store, monkeypatch):
     assert run_extraction(store)["pending"] == 0  # nothing new: nothing to do
 
     bumped = "policywatch.extract.v999"
-    monkeypatch.setattr(nlp.stage, "EXTRACTOR_VERSION", bumped)
+    monkeypatch.setattr(extraction_stage, "EXTRACTOR_VERSION", bumped)
     counts = run_extraction(store)
     assert counts["pending"] == 2
     assert {r["extractor"] for r in store.db["extractions"].rows} == {bumped}
@@ -174,14 +174,14 @@ def test_nlp_stage_fixture_paths_exist():
 def test_nlp_stage_one_failing_version_does_not_stop_the_stage(store, monkeypatch):
     broken = _capture(store, "srdi-sme-conditions-2022.zh.txt")
     fine = _capture(store, "srdi-standard-2026.en.txt")
-    real = nlp.stage.extract_notice
+    real = extraction_stage.extract_notice
 
     def flaky(text, **kwargs):
         if "专精特新中小企业认定" in text:
             raise RuntimeError("rule bug")
         return real(text, **kwargs)
 
-    monkeypatch.setattr(nlp.stage, "extract_notice", flaky)
+    monkeypatch.setattr(extraction_stage, "extract_notice", flaky)
     counts = run_extraction(store)
     assert (counts["extracted"], counts["failed"]) == (1, 1)
     assert [r["id"] for r in versions_pending_extraction(store, EXTRACTOR_VERSION)] == [broken]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlp import extract_notice
+from policywatch.nlp.extract.notice import extract_notice
 
 # fmt: off
 MENTIONS = [

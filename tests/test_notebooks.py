@@ -20,7 +20,7 @@ def code_of(notebook: Path) -> str:
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_runs_on_processed_database(notebook, measures_db, monkeypatch):
     from policywatch.alerts.events import derive_events
-    from store import open_store
+    from policywatch.store import open_store
 
     with open_store(measures_db) as store:
         derive_events(store)

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from crawler.parsers import PARSERS, LayoutMismatch
-from crawler.parsers.trs import parse_trs_page, trs_list, trs_next_page, trs_page_count
-from crawler.replay.server import REPLAY_ROOT
+from policywatch.crawler.parsers import PARSERS, LayoutMismatch
+from policywatch.crawler.parsers.trs import parse_trs_page, trs_list, trs_next_page, trs_page_count
+from policywatch.crawler.replay.server import REPLAY_ROOT
 
 SITE = REPLAY_ROOT / "site" / "jxj.beijing.gov.cn"
 ORIGIN = "https://jxj.beijing.gov.cn"

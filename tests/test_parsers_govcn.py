@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from crawler.parsers import LayoutMismatch
-from crawler.parsers.govcn import parse_govcn_page
 from policywatch.cli import cli
+from policywatch.crawler.parsers import LayoutMismatch
+from policywatch.crawler.parsers.govcn import parse_govcn_page
 from tests.conftest import GOVCN_PAGES
 
 EXPECTED = json.loads((GOVCN_PAGES / "expected.json").read_text(encoding="utf-8"))

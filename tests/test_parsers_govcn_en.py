@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.parsers import PARSERS, LayoutMismatch
-from crawler.parsers.govcn_en import latest_releases, next_page, parse_govcn_en_page, url_date
-from crawler.replay.server import REPLAY_ROOT
+from policywatch.crawler.parsers import PARSERS, LayoutMismatch
+from policywatch.crawler.parsers.govcn_en import (
+    latest_releases,
+    next_page,
+    parse_govcn_en_page,
+    url_date,
+)
+from policywatch.crawler.replay.server import REPLAY_ROOT
 
 SITE = REPLAY_ROOT / "site" / "english.www.gov.cn"
 UPDATE = REPLAY_ROOT / "update-2026" / "english.www.gov.cn"

@@ -6,10 +6,15 @@ import json
 
 import pytest
 
-from crawler.parsers import PARSERS, LayoutMismatch
-from crawler.parsers.gkmlpt import api_articles, parse_gkmlpt_page, site_config, tree_categories
-from crawler.replay.endpoints import gkmlpt_api
-from crawler.replay.server import REPLAY_ROOT, ReplaySite
+from policywatch.crawler.parsers import PARSERS, LayoutMismatch
+from policywatch.crawler.parsers.gkmlpt import (
+    api_articles,
+    parse_gkmlpt_page,
+    site_config,
+    tree_categories,
+)
+from policywatch.crawler.replay.endpoints import gkmlpt_api
+from policywatch.crawler.replay.server import REPLAY_ROOT, ReplaySite
 
 SITE = REPLAY_ROOT / "site" / "gdii.gd.gov.cn"
 ORIGIN = "https://gdii.gd.gov.cn"

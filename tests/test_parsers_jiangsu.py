@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.parsers import PARSERS, LayoutMismatch
-from crawler.parsers.trs import hanweb_datastore, parse_trs_page
-from crawler.replay.endpoints import hanweb_dataproxy
-from crawler.replay.server import REPLAY_ROOT, ReplaySite
+from policywatch.crawler.parsers import PARSERS, LayoutMismatch
+from policywatch.crawler.parsers.trs import hanweb_datastore, parse_trs_page
+from policywatch.crawler.replay.endpoints import hanweb_dataproxy
+from policywatch.crawler.replay.server import REPLAY_ROOT, ReplaySite
 
 SITE = REPLAY_ROOT / "site" / "gxt.jiangsu.gov.cn"
 UPDATE = REPLAY_ROOT / "update-2026" / "gxt.jiangsu.gov.cn"

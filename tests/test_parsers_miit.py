@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from crawler.parsers import PARSERS, LayoutMismatch
-from crawler.parsers.jpaas import UNIT_API, parse_jpaas_page, unit_list, unit_query
-from crawler.replay.endpoints import miit_unit
-from crawler.replay.server import REPLAY_ROOT, ReplaySite
+from policywatch.crawler.parsers import PARSERS, LayoutMismatch
+from policywatch.crawler.parsers.jpaas import UNIT_API, parse_jpaas_page, unit_list, unit_query
+from policywatch.crawler.replay.endpoints import miit_unit
+from policywatch.crawler.replay.server import REPLAY_ROOT, ReplaySite
 
 SITE = REPLAY_ROOT / "site" / "www.miit.gov.cn"
 UPDATE = REPLAY_ROOT / "update-2026" / "www.miit.gov.cn"

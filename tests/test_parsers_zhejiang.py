@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.parsers import PARSERS, LayoutMismatch
-from crawler.parsers.trs import hanweb_datastore, parse_trs_page
-from crawler.replay.endpoints import hanweb_column
-from crawler.replay.server import REPLAY_ROOT, ReplaySite
+from policywatch.crawler.parsers import PARSERS, LayoutMismatch
+from policywatch.crawler.parsers.trs import hanweb_datastore, parse_trs_page
+from policywatch.crawler.replay.endpoints import hanweb_column
+from policywatch.crawler.replay.server import REPLAY_ROOT, ReplaySite
 
 SITE = REPLAY_ROOT / "site" / "jxt.zj.gov.cn"
 ORIGIN = "https://jxt.zj.gov.cn"

@@ -10,14 +10,20 @@ import json
 
 import pytest
 
-from nlp.embeddings import HashingEmbedder
-from nlp.indexing import doc_type_of, index_pending, tiers_of
-from nlp.search import MARK_CLOSE, MARK_OPEN, make_snippet, resolve_filters, search
-from nlp.search_text import split_passages
 from policywatch.cli import cli
-from store import Capture, record_capture
-from store import search_index as idx
-from store.notices import upsert_source
+from policywatch.nlp.retrieval.embeddings import HashingEmbedder
+from policywatch.nlp.retrieval.indexing import doc_type_of, index_pending, tiers_of
+from policywatch.nlp.retrieval.search import (
+    MARK_CLOSE,
+    MARK_OPEN,
+    make_snippet,
+    resolve_filters,
+    search,
+)
+from policywatch.nlp.retrieval.search_text import split_passages
+from policywatch.store import Capture, record_capture
+from policywatch.store import search_index as idx
+from policywatch.store.notices import upsert_source
 
 # fmt: off
 NOTICES = [
@@ -223,7 +229,7 @@ def test_search_index_snippet_window_has_the_matches():
 
 
 def test_search_index_cli_json_and_filters(runner, db_path, indexed, monkeypatch, fake):
-    from nlp import embeddings
+    from policywatch.nlp.retrieval import embeddings
 
     monkeypatch.setattr(embeddings, "_embedder", fake)
     result = runner.invoke(cli, ["--db", str(db_path), "search", "小巨人 研发费用", "--json",
@@ -240,7 +246,7 @@ def test_search_index_cli_json_and_filters(runner, db_path, indexed, monkeypatch
 
 def test_search_index_cli_text_output_marks_matches(runner, db_path, indexed, monkeypatch,
                                                     fake):
-    from nlp import embeddings
+    from policywatch.nlp.retrieval import embeddings
 
     monkeypatch.setattr(embeddings, "_embedder", fake)
     result = runner.invoke(cli, ["--db", str(db_path), "search", "融资担保"])
@@ -249,8 +255,8 @@ def test_search_index_cli_text_output_marks_matches(runner, db_path, indexed, mo
 
 
 def test_search_index_demo_searches_print_both_languages(indexed, monkeypatch, fake):
-    from nlp import embeddings
-    from nlp.search import run_demo_searches
+    from policywatch.nlp.retrieval import embeddings
+    from policywatch.nlp.retrieval.search import run_demo_searches
 
     monkeypatch.setattr(embeddings, "_embedder", fake)
     lines: list[str] = []
@@ -263,8 +269,8 @@ def test_search_index_demo_searches_print_both_languages(indexed, monkeypatch, f
 
 def test_search_index_demo_searches_without_any_model_say_so_and_still_find(indexed,
                                                                             monkeypatch):
-    from nlp import embeddings
-    from nlp.search import run_demo_searches
+    from policywatch.nlp.retrieval import embeddings
+    from policywatch.nlp.retrieval.search import run_demo_searches
 
     def unavailable():
         raise embeddings.ModelUnavailable("no model here (test)")

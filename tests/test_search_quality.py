@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlp.search_bench import load_judged_queries
+from policywatch.nlp.evaluation.search_bench import load_judged_queries
 from tests.conftest import GOVCN_PAGES
 
 
@@ -20,10 +20,10 @@ def test_search_quality_judged_set_is_large_and_balanced():
 @pytest.mark.slow
 @pytest.mark.skipif(not GOVCN_PAGES.exists(), reason="needs ../shared/reference/govcn-pages")
 def test_search_quality_reaches_recall_targets(tmp_path):
-    from nlp.embeddings import get_embedder
-    from nlp.search_bench import search_quality
     from policywatch.bench import build_search_corpus
-    from store import open_store
+    from policywatch.nlp.evaluation.search_bench import search_quality
+    from policywatch.nlp.retrieval.embeddings import get_embedder
+    from policywatch.store import open_store
 
     db_path = tmp_path / "corpus.db"
     build_search_corpus(db_path, lambda line: None)

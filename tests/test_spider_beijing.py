@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from store import open_store
+from policywatch.store import open_store
 from tests.crawl_support import crawl_twice, latest_version
 
 pytestmark = pytest.mark.slow

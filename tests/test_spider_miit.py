@@ -7,8 +7,8 @@ import urllib.request
 
 import pytest
 
-from crawler.replay import ReplayServer
-from store import open_store
+from policywatch.crawler.replay import ReplayServer
+from policywatch.store import open_store
 from tests.crawl_support import crawl_twice, latest_version
 
 pytestmark = pytest.mark.slow

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.replay import ReplayServer
-from store import open_store
+from policywatch.crawler.replay import ReplayServer
+from policywatch.store import open_store
 from tests.crawl_support import crawl_source, crawl_twice, latest_version
 
 pytestmark = pytest.mark.slow

@@ -6,10 +6,10 @@ import sqlite3
 
 import pytest
 
-from store import BlobMissing, Capture, open_store, record_capture
-from store.errors import BlobCorrupt, DatabaseUnavailable
-from store.migrations import migrations
-from store.text import content_hash, reading_form
+from policywatch.store import BlobMissing, Capture, open_store, record_capture
+from policywatch.store.errors import BlobCorrupt, DatabaseUnavailable
+from policywatch.store.migrations import migrations
+from policywatch.store.text import content_hash, reading_form
 
 PAGE = "https://www.miit.gov.cn/zwgk/zcwj/wjfb/tz/art/2022/art_8a1b.html"
 TEXT_2022 = "第五条 专精特新中小企业认定标准\n上年度营业收入总额在1000万元以上。"
@@ -149,7 +149,7 @@ def test_store_m007_rekeys_old_hashes_so_a_recrawl_stays_unchanged(db_path):
 
     from sqlite_utils import Database
 
-    from store.text import normalize_text
+    from policywatch.store.text import normalize_text
 
     def old_hash(title: str, text: str) -> str:  # the key before m007: whitespace folded
         return hashlib.sha256(normalize_text(title).encode() + b"\x00"

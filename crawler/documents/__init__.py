@@ -6,14 +6,14 @@ crawler's pipelines share one path. :func:`read_document` picks the reader by co
 servers often send PDFs as ``application/octet-stream`` and HTML as ``.htm`` downloads.
 """
 
-from crawler.documents.base import (
+from policywatch.crawler.documents.base import (
     Document,
     DocumentError,
     EmptyDocument,
     UnreadableDocument,
     UnsupportedFormat,
 )
-from crawler.documents.registry import detect_format, read_document
+from policywatch.crawler.documents.registry import detect_format, read_document
 
 __all__ = [
     "Document",

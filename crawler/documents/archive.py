@@ -26,7 +26,7 @@ from typing import Any
 
 from lxml import etree
 
-from crawler.documents.base import (
+from policywatch.crawler.documents.base import (
     Document,
     DocumentError,
     EmptyDocument,
@@ -287,7 +287,7 @@ def _read_member_document(
     payload: bytes, name: str, depth: int, budget: _Budget
 ) -> tuple[Document, str]:
     # Imported here: the registry imports this module to register read_zip.
-    from crawler.documents.registry import READERS, detect_format
+    from policywatch.crawler.documents.registry import READERS, detect_format
 
     if not payload.strip():
         raise EmptyDocument("the member is empty")
@@ -311,7 +311,7 @@ def _read_bundle(data: bytes, depth: int, budget: _Budget, what: str) -> Documen
     with archive:
         embedded = _container_format(archive)
         if embedded is not None:
-            from crawler.documents.registry import READERS
+            from policywatch.crawler.documents.registry import READERS
 
             return READERS[embedded](data, None)
         infos = [info for info in archive.infolist() if not info.is_dir()]

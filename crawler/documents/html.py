@@ -12,8 +12,8 @@ import re
 import lxml.html
 from lxml import etree
 
-from crawler.documents.base import Document, UnreadableDocument
-from crawler.documents.encoding import decode_text
+from policywatch.crawler.documents.base import Document, UnreadableDocument
+from policywatch.crawler.documents.encoding import decode_text
 
 READER = "policywatch.html.v1"
 

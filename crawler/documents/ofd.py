@@ -16,8 +16,8 @@ import zipfile
 import lxml
 from lxml import etree
 
-from crawler.documents.archive import find_member, open_zip, parse_xml, read_member
-from crawler.documents.base import Document, UnreadableDocument
+from policywatch.crawler.documents.archive import find_member, open_zip, parse_xml, read_member
+from policywatch.crawler.documents.base import Document, UnreadableDocument
 
 READER = f"lxml-{lxml.__version__}/policywatch.ofd.v1"
 

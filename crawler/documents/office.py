@@ -28,8 +28,8 @@ import lxml
 import olefile
 from lxml import etree
 
-from crawler.documents.archive import find_member, open_zip, parse_xml, read_member
-from crawler.documents.base import (
+from policywatch.crawler.documents.archive import find_member, open_zip, parse_xml, read_member
+from policywatch.crawler.documents.base import (
     Document,
     DocumentError,
     UnreadableDocument,
@@ -550,7 +550,7 @@ def _read_word97(data: bytes, fmt: str, reader: str) -> Document:
     with closing(ole):
         kind = ole_kind(ole)
         if kind == "excel":
-            from crawler.documents.sheets import read_xls  # a workbook saved as .doc
+            from policywatch.crawler.documents.sheets import read_xls  # a workbook saved as .doc
 
             return read_xls(data)
         if kind == "encrypted":

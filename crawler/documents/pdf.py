@@ -15,7 +15,7 @@ import re
 import pypdf
 from pypdf.errors import DependencyError, FileNotDecryptedError
 
-from crawler.documents.base import Document, UnreadableDocument
+from policywatch.crawler.documents.base import Document, UnreadableDocument
 
 READER = f"pypdf-{pypdf.__version__}/policywatch.pdf.v1"
 

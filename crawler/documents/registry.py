@@ -5,15 +5,15 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from crawler.documents.archive import read_zip
-from crawler.documents.base import Document, EmptyDocument, UnsupportedFormat
-from crawler.documents.encoding import looks_binary
-from crawler.documents.html import read_html
-from crawler.documents.ofd import read_ofd
-from crawler.documents.office import read_doc, read_docx, read_wps
-from crawler.documents.pdf import read_pdf
-from crawler.documents.sheets import read_xls, read_xlsx
-from crawler.documents.text import read_text
+from policywatch.crawler.documents.archive import read_zip
+from policywatch.crawler.documents.base import Document, EmptyDocument, UnsupportedFormat
+from policywatch.crawler.documents.encoding import looks_binary
+from policywatch.crawler.documents.html import read_html
+from policywatch.crawler.documents.ofd import read_ofd
+from policywatch.crawler.documents.office import read_doc, read_docx, read_wps
+from policywatch.crawler.documents.pdf import read_pdf
+from policywatch.crawler.documents.sheets import read_xls, read_xlsx
+from policywatch.crawler.documents.text import read_text
 
 Reader = Callable[[bytes, str | None], Document]
 

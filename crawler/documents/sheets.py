@@ -17,13 +17,13 @@ from contextlib import closing
 import openpyxl
 import xlrd
 
-from crawler.documents.archive import open_zip
-from crawler.documents.base import (
+from policywatch.crawler.documents.archive import open_zip
+from policywatch.crawler.documents.base import (
     Document,
     DocumentError,
     UnreadableDocument,
 )
-from crawler.documents.office import (
+from policywatch.crawler.documents.office import (
     ole_kind,
     ole_stream,
     ole_title,
@@ -138,7 +138,7 @@ def read_xls(data: bytes, declared_charset: str | None = None) -> Document:
     with closing(ole):
         kind = ole_kind(ole)
         if kind == "word":
-            from crawler.documents.office import read_doc  # a Word file saved as .xls
+            from policywatch.crawler.documents.office import read_doc  # a Word file saved as .xls
 
             return read_doc(data)
         if kind == "encrypted":

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from crawler.documents.base import Document, UnreadableDocument
-from crawler.documents.encoding import decode_text, looks_binary
+from policywatch.crawler.documents.base import Document, UnreadableDocument
+from policywatch.crawler.documents.encoding import decode_text, looks_binary
 
 READER = "policywatch.txt.v1"
 

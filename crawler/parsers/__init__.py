@@ -4,12 +4,12 @@ Spiders and ``policywatch parse`` share these, so a saved page parses exactly as
 crawled one.
 """
 
-from crawler.parsers.common import LayoutMismatch, ParsedPage
-from crawler.parsers.gkmlpt import parse_gkmlpt_page
-from crawler.parsers.govcn import parse_govcn_page
-from crawler.parsers.govcn_en import parse_govcn_en_page
-from crawler.parsers.jpaas import parse_jpaas_page
-from crawler.parsers.trs import parse_trs_page
+from policywatch.crawler.parsers.common import LayoutMismatch, ParsedPage
+from policywatch.crawler.parsers.gkmlpt import parse_gkmlpt_page
+from policywatch.crawler.parsers.govcn import parse_govcn_page
+from policywatch.crawler.parsers.govcn_en import parse_govcn_en_page
+from policywatch.crawler.parsers.jpaas import parse_jpaas_page
+from policywatch.crawler.parsers.trs import parse_trs_page
 
 PARSERS = {
     "govcn": parse_govcn_page,

@@ -9,7 +9,7 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
-from crawler.documents.html import element_text, page_links
+from policywatch.crawler.documents.html import element_text, page_links
 
 
 class LayoutMismatch(Exception):

@@ -8,8 +8,8 @@ body in ``td#UCAP-CONTENT``. Newer template: the same labels in ``table`` cells 
 
 from __future__ import annotations
 
-from crawler.documents.html import parse_html, select_first
-from crawler.parsers.common import (
+from policywatch.crawler.documents.html import parse_html, select_first
+from policywatch.crawler.parsers.common import (
     LayoutMismatch,
     ParsedPage,
     attachment_links,

@@ -16,16 +16,16 @@ import json
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
-from crawler.documents.encoding import decode_text
-from crawler.documents.html import select_first
-from crawler.parsers.common import (
+from policywatch.crawler.documents.encoding import decode_text
+from policywatch.crawler.documents.html import select_first
+from policywatch.crawler.parsers.common import (
     LayoutMismatch,
     ParsedPage,
     body_fields,
     clean_value,
     iso_date,
 )
-from crawler.parsers.notice_fields import (
+from policywatch.crawler.parsers.notice_fields import (
     ListedNotice,
     doc_number_in_text,
     document,

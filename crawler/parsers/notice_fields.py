@@ -17,9 +17,9 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 import lxml.html
 from lxml import etree
 
-from crawler.documents.base import UnreadableDocument
-from crawler.documents.html import element_text, parse_html
-from crawler.parsers.common import (
+from policywatch.crawler.documents.base import UnreadableDocument
+from policywatch.crawler.documents.html import element_text, parse_html
+from policywatch.crawler.parsers.common import (
     ATTACHMENT_EXTENSIONS,
     LayoutMismatch,
     clean_value,

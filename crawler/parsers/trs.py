@@ -13,7 +13,7 @@ information-disclosure table (``.zwxxgk_box``) sometimes prints the index code u
 发文字号, which is not a document number.
 
 Pages may be GB2312/GBK/GB18030, declared in a ``meta`` tag or not at all: everything here
-decodes through :func:`crawler.documents.encoding.decode_text`, never Scrapy's guess.
+decodes through :func:`policywatch.crawler.documents.encoding.decode_text`, never Scrapy's guess.
 """
 
 from __future__ import annotations
@@ -23,10 +23,16 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
-from crawler.documents.encoding import decode_text
-from crawler.documents.html import select_first
-from crawler.parsers.common import LayoutMismatch, ParsedPage, body_fields, clean_value, iso_date
-from crawler.parsers.notice_fields import (
+from policywatch.crawler.documents.encoding import decode_text
+from policywatch.crawler.documents.html import select_first
+from policywatch.crawler.parsers.common import (
+    LayoutMismatch,
+    ParsedPage,
+    body_fields,
+    clean_value,
+    iso_date,
+)
+from policywatch.crawler.parsers.notice_fields import (
     ListedNotice,
     doc_number_in_text,
     document,

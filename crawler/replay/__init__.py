@@ -6,6 +6,6 @@ marked as such in ``README.md``; reconstructed ones carry a ``policywatch-replay
 saying they are not official texts.
 """
 
-from crawler.replay.server import ReplayServer
+from policywatch.crawler.replay.server import ReplayServer
 
 __all__ = ["ReplayServer"]

@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from crawler.replay.server import ReplayResponse, ReplaySite
+from policywatch.crawler.replay.server import ReplayResponse, ReplaySite
 
 Endpoint = Callable[..., ReplayResponse]
 

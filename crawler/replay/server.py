@@ -3,7 +3,7 @@
 Files come from layers of folders (``site/`` first, then named overlays such as
 ``update-2026``), later layers overriding earlier ones, so a test or the demo can move the
 "sites" forward in time and see new versions appear. Dynamic endpoints (JSON listing APIs)
-are Python functions in :mod:`crawler.replay.endpoints` that read listing files from the
+are Python functions in :mod:`policywatch.crawler.replay.endpoints` that read listing files from the
 same layers. Faults (403, JS challenges, captchas, empty lists, truncated or huge bodies)
 are injected per path prefix for tests.
 """
@@ -90,7 +90,7 @@ class ReplaySite:
     def handle(self, host: str, path: str, query: dict[str, list[str]],
                headers: dict[str, str]) -> ReplayResponse:
         """Answer one request for ``host`` + ``path``."""
-        from crawler.replay.endpoints import ENDPOINTS
+        from policywatch.crawler.replay.endpoints import ENDPOINTS
 
         with self._lock:
             key = f"{host}{path}"

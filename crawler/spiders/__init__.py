@@ -1,1 +1,1 @@
-"""One spider per source; shared behaviour lives in :mod:`crawler.spiders.base`."""
+"""One spider per source; shared behaviour lives in :mod:`policywatch.crawler.spiders.base`."""

@@ -2,7 +2,7 @@
 
 A concrete spider is mostly attributes (``name``, ``issuer``, ``region``,
 ``start_urls``) plus the listing logic of its platform; it hands article pages to a
-Scrapy-free parser from :mod:`crawler.parsers` and never extracts criteria.
+Scrapy-free parser from :mod:`policywatch.crawler.parsers` and never extracts criteria.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from scrapy.exceptions import DownloadCancelledError
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from crawler.documents import DocumentError
-from crawler.items import AttachmentItem, NoticeItem
-from crawler.middlewares import KIND
-from crawler.parsers.common import LayoutMismatch, ParsedPage
-from crawler.storage import record_health, store_for
-from store.timeutil import utc_now
+from policywatch.crawler.documents import DocumentError
+from policywatch.crawler.items import AttachmentItem, NoticeItem
+from policywatch.crawler.middlewares import KIND
+from policywatch.crawler.parsers.common import LayoutMismatch, ParsedPage
+from policywatch.crawler.storage import record_health, store_for
+from policywatch.store.timeutil import utc_now
 
 PageParser = Callable[[bytes, str | None, str | None], ParsedPage]
 
@@ -180,7 +180,7 @@ def _header(response: Response, name: bytes) -> str | None:
 def _record_failed_attachment(spider: PolicySpider, request: scrapy.Request, url: str,
                               reason: str, too_large: bool) -> None:
     """Keep a visible trace of an attachment we could not download (too large, 404...)."""
-    from store.identity import canonical_url
+    from policywatch.store.identity import canonical_url
 
     status = "too_large" if too_large else "failed"
     store = store_for(spider.crawler)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crawler.spiders.platforms.trs import TrsSpider
+from policywatch.crawler.spiders.platforms.trs import TrsSpider
 
 
 class BeijingSpider(TrsSpider):

@@ -9,9 +9,9 @@ from urllib.parse import urlencode
 
 from scrapy.http import Response
 
-from crawler.parsers.common import iso_date
-from crawler.parsers.govcn import parse_govcn_page
-from crawler.spiders.base import PolicySpider
+from policywatch.crawler.parsers.common import iso_date
+from policywatch.crawler.parsers.govcn import parse_govcn_page
+from policywatch.crawler.spiders.base import PolicySpider
 
 SEARCH_API = "https://sousuo.www.gov.cn/search-gov/data"
 # gw: State Council documents; bm: department documents (MIIT's are there).

@@ -1,6 +1,6 @@
 """english.www.gov.cn "Policies > Latest Releases": English versions of policy news.
 
-The list and article templates are unverified (see :mod:`crawler.parsers.govcn_en`);
+The list and article templates are unverified (see :mod:`policywatch.crawler.parsers.govcn_en`);
 a page that does not match is recorded as a layout change, not as "no news".
 """
 
@@ -11,8 +11,8 @@ from typing import Any
 
 from scrapy.http import Response
 
-from crawler.parsers.govcn_en import latest_releases, next_page, parse_govcn_en_page
-from crawler.spiders.base import PolicySpider
+from policywatch.crawler.parsers.govcn_en import latest_releases, next_page, parse_govcn_en_page
+from policywatch.crawler.spiders.base import PolicySpider
 
 LATEST_RELEASES = "https://english.www.gov.cn/policies/latestreleases/"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crawler.spiders.platforms.gkmlpt import GkmlptSpider
+from policywatch.crawler.spiders.platforms.gkmlpt import GkmlptSpider
 
 
 class GuangdongSpider(GkmlptSpider):

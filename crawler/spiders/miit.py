@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crawler.spiders.platforms.jpaas import JpaasSpider
+from policywatch.crawler.spiders.platforms.jpaas import JpaasSpider
 
 
 class MiitSpider(JpaasSpider):

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from store import Store
+from policywatch.store import Store
 
 Echo = Callable[[str], None]
 DEMO_LINES_PER_TYPE = 8
@@ -28,7 +28,7 @@ def demo_alerts(store: Store, echo: Echo) -> list[dict[str, Any]]:
     """
     from policywatch.alerts.channels import type_label
     from policywatch.alerts.events import EVENT_TYPES, derive_events
-    from store.alerts import recent_events
+    from policywatch.store.alerts import recent_events
 
     derive_events(store)
     events = sorted(recent_events(store, limit=100_000), key=lambda e: e["id"])

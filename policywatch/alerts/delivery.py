@@ -33,8 +33,8 @@ from policywatch.alerts.channels import (
 )
 from policywatch.alerts.subscriptions import describe_filters, explain_match, select_events
 from policywatch.settings import AlertSettings, SmtpSettings, alert_settings, smtp_settings
-from store import Store
-from store.alerts import (
+from policywatch.store import Store
+from policywatch.store.alerts import (
     claim_due_deliveries,
     defer,
     events_after,
@@ -47,7 +47,7 @@ from store.alerts import (
     release,
     sent_events_of,
 )
-from store.db import sidecar_path
+from policywatch.store.db import sidecar_path
 
 LEASE = timedelta(minutes=15)
 FEED_ENTRIES = 100

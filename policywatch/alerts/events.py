@@ -15,7 +15,7 @@ never derived again. A document published on two sites (MIIT and gov.cn) or tran
 one *cluster* (``same_as`` and ``translation_of`` edges); keys name clusters, so the four
 changes "2022 Interim Measures on gov.cn/MIIT -> 2026 Measures on gov.cn/MIIT" are one
 event. Page chrome never reaches this stage: a capture whose normalized title and text
-did not change is no version (:func:`store.notices.record_capture`), hence no change.
+did not change is no version (:func:`policywatch.store.notices.record_capture`), hence no change.
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from policywatch.settings import AlertSettings
-from store import Store
-from store.alerts import event_keys, save_event
-from store.db import sidecar_path
+from policywatch.store import Store
+from policywatch.store.alerts import event_keys, save_event
+from policywatch.store.db import sidecar_path
 
 PRODUCER = "policywatch.alerts.v1"
 EVENT_TYPES = ("new_measure", "new_version", "criteria_changed", "repealed", "effective_soon",
@@ -204,9 +204,9 @@ def facets(store: Store, notice_ids: Iterable[int], *, clusters: dict[int, int],
 # -- full diffs --------------------------------------------------------------------------
 def write_change_diff(store: Store, change: dict[str, Any]) -> Path:
     """Write a change's full diff as ``<id>.html`` and ``<id>.md``; return the HTML path."""
-    from nlp.diff import diff_versions
-    from nlp.linking import version_for_diff
     from policywatch.diffview import render_html, render_markdown
+    from policywatch.nlp.link.diff import diff_versions
+    from policywatch.nlp.link.linking import version_for_diff
 
     diff = diff_versions(version_for_diff(store, change["old_version_id"]),
                          version_for_diff(store, change["new_version_id"]))

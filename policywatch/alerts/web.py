@@ -19,8 +19,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from policywatch.alerts.channels import atom_feed, event_document, type_label
 from policywatch.alerts.events import diff_folder_for
-from store import open_store
-from store.alerts import delivery_failures, recent_events
+from policywatch.store import open_store
+from policywatch.store.alerts import delivery_failures, recent_events
 
 _DIFF_NAME = re.compile(r"^[0-9]+\.(html|md)$")
 DEFAULT_LIMIT = 100

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from policywatch.alerts.events import EVENT_TYPES
-from policywatch.cli import AppContext, echo_json, main_errors, pass_app
+from policywatch.commands.context import AppContext, echo_json, main_errors, pass_app
 from policywatch.errors import PolicywatchError
 
 _DURATION = re.compile(r"(\d+)\s*([smhd])", re.IGNORECASE)
@@ -52,7 +52,7 @@ def _config_option(func: Any) -> Any:
 
 def _metric_ids(values: tuple[str, ...]) -> list[str]:
     """Metric ids from ids or display names in Chinese or English (营业收入, revenue)."""
-    from nlp.lexicon import load_data
+    from policywatch.nlp.extract.lexicon import load_data
 
     names: dict[str, str] = {}
     for key, entry in load_data("display")["metrics"].items():
@@ -71,7 +71,7 @@ def _metric_ids(values: tuple[str, ...]) -> list[str]:
 
 def _tier_ids(values: tuple[str, ...]) -> list[str]:
     """Tier ids from what was typed (专精特新, little giant, srdi_sme), as search reads them."""
-    from nlp.search import FilterError, resolve_tiers
+    from policywatch.nlp.retrieval.search import FilterError, resolve_tiers
 
     try:
         return resolve_tiers(values)
@@ -116,7 +116,7 @@ def alerts(app: AppContext, as_json: bool, limit: int, types: tuple[str, ...],
     from policywatch.alerts.channels import type_label
     from policywatch.alerts.events import derive_events
     from policywatch.alerts.web import alerts_document
-    from store.alerts import delivery_counts, delivery_failures, recent_events
+    from policywatch.store.alerts import delivery_counts, delivery_failures, recent_events
 
     settings, _ = _settings(config)
     store = app.store()
@@ -205,7 +205,11 @@ def subscribe(app: AppContext, tiers: tuple[str, ...], metrics: tuple[str, ...],
     """
     from policywatch.alerts.delivery import default_feed_path
     from policywatch.alerts.subscriptions import describe_filters, normalize_filters
-    from store.alerts import add_subscription, deactivate_subscription, list_subscriptions
+    from policywatch.store.alerts import (
+        add_subscription,
+        deactivate_subscription,
+        list_subscriptions,
+    )
 
     store = app.store()
     if list_all:
@@ -326,7 +330,7 @@ def feed(app: AppContext, output: Path, limit: int, subscription_id: int | None,
     from policywatch.alerts.channels import atom_feed, write_file_atomically
     from policywatch.alerts.events import derive_events
     from policywatch.alerts.subscriptions import select_events
-    from store.alerts import get_subscription, recent_events
+    from policywatch.store.alerts import get_subscription, recent_events
 
     settings, _ = _settings(config)
     store = app.store()
@@ -406,10 +410,10 @@ def watch(app: AppContext, sources: tuple[str, ...], every: str, once: bool,
 
         policywatch watch --every 6h
     """
-    from crawler.run import run_crawl_subprocess
     from policywatch.alerts.delivery import notify as run_notify
     from policywatch.commands.crawl import summarize_run
-    from policywatch.pipeline import process_pending
+    from policywatch.crawler.run import run_crawl_subprocess
+    from policywatch.stages import process_pending
 
     interval = parse_duration(every)
     settings, smtp = _settings(config)

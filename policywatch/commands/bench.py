@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from policywatch.cli import echo_json, main_errors
+from policywatch.commands.context import echo_json, main_errors
 
 
 @click.command()

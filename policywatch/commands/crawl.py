@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from policywatch.cli import AppContext, echo_json, main_errors, pass_app
+from policywatch.commands.context import AppContext, echo_json, main_errors, pass_app
 from policywatch.errors import PolicywatchError
 
 
@@ -59,7 +59,7 @@ def crawl(app: AppContext, sources: tuple[str, ...], replay: str | None, jobdir:
 
         policywatch crawl govcn miit --max-pages 2
     """
-    from crawler.run import UnknownSource, available_sources, run_crawl
+    from policywatch.crawler.run import UnknownSource, available_sources, run_crawl
 
     if list_sources:
         for name in available_sources():
@@ -95,7 +95,7 @@ def parse(source: str, file: Path, url: str | None, as_json: bool) -> None:
 
         policywatch parse --source govcn saved/content_5365945.html --json
     """
-    from crawler.parsers import PARSERS, LayoutMismatch
+    from policywatch.crawler.parsers import PARSERS, LayoutMismatch
 
     parser = PARSERS.get(source)
     if parser is None:

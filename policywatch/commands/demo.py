@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from policywatch.cli import AppContext, main_errors, pass_app
+from policywatch.commands.context import AppContext, main_errors, pass_app
 from policywatch.settings import DEMO_DB
 
 

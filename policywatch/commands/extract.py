@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from policywatch.cli import AppContext, echo_json, main_errors, pass_app
+from policywatch.commands.context import AppContext, echo_json, main_errors, pass_app
 from policywatch.errors import PolicywatchError
 
 # Keys in the order the JSON output lists them.
@@ -56,8 +56,10 @@ def extract_command(app: AppContext, target: str | None, as_json: bool, pending:
 
 
 def _extract_notice_id(app: AppContext, notice_id: int) -> dict[str, Any]:
-    from nlp.stage import extract_and_save  # spaCy loads only when a command needs it
-    from store.notices import latest_version
+    from policywatch.nlp.extract.stage import (
+        extract_and_save,  # spaCy loads only when a command needs it
+    )
+    from policywatch.store.notices import latest_version
 
     store = app.store()
     version = latest_version(store, notice_id)
@@ -67,8 +69,8 @@ def _extract_notice_id(app: AppContext, notice_id: int) -> dict[str, Any]:
 
 
 def _extract_file(path: Path) -> dict[str, Any]:
-    from crawler.documents import DocumentError, read_document
-    from nlp.extract import extract_notice
+    from policywatch.crawler.documents import DocumentError, read_document
+    from policywatch.nlp.extract.notice import extract_notice
 
     try:
         data = path.read_bytes()
@@ -88,7 +90,7 @@ def _extract_file(path: Path) -> dict[str, Any]:
 
 
 def _run_pending(app: AppContext, as_json: bool) -> None:
-    from nlp.stage import run_extraction
+    from policywatch.nlp.extract.stage import run_extraction
 
     def progress(done: int, total: int, version_id: int) -> None:
         click.echo(f"\rextracting {done}/{total} (version {version_id})", err=True, nl=False)

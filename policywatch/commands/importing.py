@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
-from policywatch.cli import AppContext, echo_json, main_errors, pass_app
+from policywatch.commands.context import AppContext, echo_json, main_errors, pass_app
 from policywatch.importer import ImportFailed, import_file
-from store.identity import canonical_url
-from store.runs import finish_run, start_run
+from policywatch.store.identity import canonical_url
+from policywatch.store.runs import finish_run, start_run
 
 
 def _check_url(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:

@@ -9,9 +9,9 @@ from typing import Any
 
 import click
 
-from policywatch.cli import AppContext, echo_json, main_errors, pass_app
+from policywatch.commands.context import AppContext, echo_json, main_errors, pass_app
 from policywatch.errors import PolicywatchError
-from store import Store
+from policywatch.store import Store
 
 _VERSION_REF = re.compile(r"^v(\d+)$", re.IGNORECASE)
 _ATTACHMENT_PREFIX = re.compile(r"^(附件\s*\d*\s*[:：]?\s*)|(\.\w{2,5})$")
@@ -23,8 +23,8 @@ class NotFound(PolicywatchError):
 
 def link_pending(store: Store) -> None:
     """Bring lineage up to date before reading it (extraction first, then linking)."""
-    from nlp.linking import run_linking
-    from nlp.stage import run_extraction
+    from policywatch.nlp.extract.stage import run_extraction
+    from policywatch.nlp.link.linking import run_linking
 
     extracted = run_extraction(store)
     linked = run_linking(store)
@@ -56,8 +56,8 @@ def _attachment_key(name: str | None) -> str:
 
 def attachment_diffs(store: Store, old_version: int, new_version: int) -> list[dict[str, Any]]:
     """Diff the attachments of two page versions, matched by name (附件 numbers ignored)."""
-    from nlp.diff import diff_versions
-    from nlp.linking import version_for_diff
+    from policywatch.nlp.link.diff import diff_versions
+    from policywatch.nlp.link.linking import version_for_diff
 
     def attached(version_id: int) -> dict[str, dict[str, Any]]:
         rows = store.db.query(
@@ -97,7 +97,7 @@ def lineage(app: AppContext, notice_id: int, as_json: bool) -> None:
 
         policywatch lineage 12 --json
     """
-    from nlp.linking import notice_lineage
+    from policywatch.nlp.link.linking import notice_lineage
 
     store = app.store()
     if store.db.execute("select 1 from notices where id = ?", [notice_id]).fetchone() is None:
@@ -144,9 +144,9 @@ def diff(app: AppContext, old: str, new: str, fmt: str, all_clauses: bool,
 
         policywatch diff 3 7 --format html -o diff.html
     """
-    from nlp.diff import diff_versions
-    from nlp.linking import version_for_diff
     from policywatch.diffview import RENDERERS
+    from policywatch.nlp.link.diff import diff_versions
+    from policywatch.nlp.link.linking import version_for_diff
 
     store = app.store()
     old_id, new_id = resolve_version(store, old), resolve_version(store, new)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from policywatch.cli import AppContext, echo_json, main_errors, pass_app
+from policywatch.commands.context import AppContext, echo_json, main_errors, pass_app
 
 
 @click.command()
@@ -21,7 +21,7 @@ def process(app: AppContext, as_json: bool) -> None:
 
         policywatch process
     """
-    from policywatch.pipeline import process_pending
+    from policywatch.stages import process_pending
 
     figures = process_pending(app.store(), echo=None if as_json else click.echo)
     if as_json:

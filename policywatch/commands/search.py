@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from policywatch.cli import AppContext, echo_json, main_errors, pass_app
+from policywatch.commands.context import AppContext, echo_json, main_errors, pass_app
 from policywatch.errors import PolicywatchError
 
 
@@ -74,10 +74,10 @@ def search(app: AppContext, query: tuple[str, ...], limit: int, as_json: bool,
 
         policywatch search "Little Giant R&D threshold" --limit 5 --from 2022
     """
-    from nlp.embeddings import optional_embedder
-    from nlp.indexing import index_pending
-    from nlp.search import FilterError, resolve_filters
-    from nlp.search import search as run_search
+    from policywatch.nlp.retrieval.embeddings import optional_embedder
+    from policywatch.nlp.retrieval.indexing import index_pending
+    from policywatch.nlp.retrieval.search import FilterError, resolve_filters
+    from policywatch.nlp.retrieval.search import search as run_search
 
     text = " ".join(query)
     try:
@@ -138,7 +138,12 @@ def models(as_json: bool) -> None:
 
         policywatch models --json
     """
-    from nlp.embeddings import ModelUnavailable, configured_model_name, embedder_info, get_embedder
+    from policywatch.nlp.retrieval.embeddings import (
+        ModelUnavailable,
+        configured_model_name,
+        embedder_info,
+        get_embedder,
+    )
 
     try:
         info = embedder_info(get_embedder())

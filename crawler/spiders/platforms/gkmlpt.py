@@ -3,7 +3,7 @@
 ``/gkmlpt/index`` -> ``SID`` and category ``TREE`` from ``window._CONFIG`` -> per category
 ``/gkmlpt/api/all/{category}?page={n}&sid={SID}`` (JSON ``articles``, ``total``) -> content
 pages. Every Guangdong department and city runs the same platform; a site is its root
-URL and the categories worth watching. Parsing lives in :mod:`crawler.parsers.gkmlpt`.
+URL and the categories worth watching. Parsing lives in :mod:`policywatch.crawler.parsers.gkmlpt`.
 """
 
 from __future__ import annotations
@@ -14,9 +14,14 @@ from typing import Any, ClassVar
 
 from scrapy.http import Response
 
-from crawler.parsers.common import LayoutMismatch
-from crawler.parsers.gkmlpt import api_articles, parse_gkmlpt_page, site_config, tree_categories
-from crawler.spiders.base import PolicySpider
+from policywatch.crawler.parsers.common import LayoutMismatch
+from policywatch.crawler.parsers.gkmlpt import (
+    api_articles,
+    parse_gkmlpt_page,
+    site_config,
+    tree_categories,
+)
+from policywatch.crawler.spiders.base import PolicySpider
 
 
 def api_url(site_root: str, category: int, page: int, sid: str) -> str:

@@ -3,7 +3,7 @@
 Column page -> its ``buildstatic`` script tag -> the unit JSON API, one request per list
 page (``paramJson={"pageNo": N, "pageSize": 24}``) with ``Referer`` and
 ``X-Requested-With`` and the cookie the column page set -> article pages. Parsing lives
-in :mod:`crawler.parsers.jpaas`.
+in :mod:`policywatch.crawler.parsers.jpaas`.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from urllib.parse import urlencode, urljoin
 
 from scrapy.http import Response
 
-from crawler.parsers.common import LayoutMismatch
-from crawler.parsers.jpaas import UnitQuery, parse_jpaas_page, unit_list, unit_query
-from crawler.spiders.base import PolicySpider
+from policywatch.crawler.parsers.common import LayoutMismatch
+from policywatch.crawler.parsers.jpaas import UnitQuery, parse_jpaas_page, unit_list, unit_query
+from policywatch.crawler.spiders.base import PolicySpider
 
 
 def response_cookies(response: Response) -> dict[str, str]:

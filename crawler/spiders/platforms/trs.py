@@ -6,8 +6,10 @@
   page itself (``col/colN/index.html?uid=U&pageNum=P``) or from the ``dataproxy.jsp``
   endpoint (``startrecord``/``endrecord``/``perpage``).
 
-Both decode list pages through :func:`crawler.documents.encoding.decode_text` (GB2312/GBK
-pages, declared or not) and share the article parser :func:`crawler.parsers.trs.parse_trs_page`.
+Both decode list pages through :func:`policywatch.crawler.documents.encoding.decode_text`
+(GB2312/GBK
+pages, declared or not) and share the article parser
+:func:`policywatch.crawler.parsers.trs.parse_trs_page`.
 """
 
 from __future__ import annotations
@@ -19,8 +21,13 @@ from urllib.parse import urlencode
 
 from scrapy.http import Response
 
-from crawler.parsers.trs import hanweb_datastore, parse_trs_page, trs_list, trs_next_page
-from crawler.spiders.base import PolicySpider, header_charset
+from policywatch.crawler.parsers.trs import (
+    hanweb_datastore,
+    parse_trs_page,
+    trs_list,
+    trs_next_page,
+)
+from policywatch.crawler.spiders.base import PolicySpider, header_charset
 
 
 class TrsSpider(PolicySpider):

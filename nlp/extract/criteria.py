@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any
 
-from nlp.clauses import Sentence, Structure
-from nlp.lexicon import load_data
-from nlp.mentions import (
+from policywatch.nlp.extract.clauses import Sentence, Structure
+from policywatch.nlp.extract.lexicon import load_data
+from policywatch.nlp.extract.mentions import (
     ALTERNATIVES,
     BUT,
     CMP_PREFIX,
@@ -43,8 +43,8 @@ from nlp.mentions import (
     RATIO,
     Mention,
 )
-from nlp.numbers import Quantity
-from nlp.tiers import TierContext
+from policywatch.nlp.extract.numbers import Quantity
+from policywatch.nlp.extract.tiers import TierContext
 
 OPS = (">=", "<=", ">", "<", "==")
 
@@ -149,8 +149,8 @@ class CriteriaAssembler:
 
         Args:
             text: the notice text.
-            structure: its clauses and sentences (:mod:`nlp.clauses`).
-            mentions: its mentions (:mod:`nlp.mentions`), ordered by position.
+            structure: its clauses and sentences (:mod:`policywatch.nlp.extract.clauses`).
+            mentions: its mentions (:mod:`policywatch.nlp.extract.mentions`), ordered by position.
             tiers: the tier in force at each position.
         """
         starts = [m.start for m in mentions]

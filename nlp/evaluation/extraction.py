@@ -26,10 +26,10 @@ from typing import Any
 
 import jieba
 
-from nlp.extract import detect_language, extract_notice
-from nlp.pipeline import get_pipeline, load_user_dictionary
+from policywatch.nlp.extract.notice import detect_language, extract_notice
+from policywatch.nlp.extract.spacy_pipeline import get_pipeline, load_user_dictionary
 
-DEFAULT_FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "extraction"
+DEFAULT_FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "extraction"
 DATE_FIELDS = ("written", "published", "effective", "expires")
 
 

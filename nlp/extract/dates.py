@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from nlp.lexicon import fold_width, load_data, normalize_phrase, trie_pattern
-from nlp.numbers import parse_number
+from policywatch.nlp.extract.lexicon import fold_width, load_data, normalize_phrase, trie_pattern
+from policywatch.nlp.extract.numbers import parse_number
 
 ROLES = ("written", "published", "effective", "expires")
 _NUMERAL_DIGITS = {"〇": 0, "○": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5,

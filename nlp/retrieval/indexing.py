@@ -1,7 +1,8 @@
 """The indexing stage: latest versions -> passages, FTS5 rows, term statistics, embeddings.
 
 Incremental: :func:`index_pending` takes only the notices whose latest version has no
-index rows from the current segmenter (:func:`nlp.search_text.segmenter_tag`), so a new
+index rows from the current segmenter
+(:func:`policywatch.nlp.retrieval.search_text.segmenter_tag`), so a new
 version replaces its notice's passages and a change of rules reindexes everything. Vectors
 are computed once per embedded text and model (``embeddings`` keyed by sha256 and model
 name), so an unchanged passage in a new version costs no model call.
@@ -14,8 +15,8 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from nlp.embeddings import Embedder, vector_to_bytes
-from nlp.search_text import (
+from policywatch.nlp.retrieval.embeddings import Embedder, vector_to_bytes
+from policywatch.nlp.retrieval.search_text import (
     embed_key,
     embed_text,
     glossary,
@@ -24,9 +25,9 @@ from nlp.search_text import (
     segmenter_tag,
     split_passages,
 )
-from nlp.vectors import refresh_ivf
-from store import Store
-from store import search_index as idx
+from policywatch.nlp.retrieval.vectors import refresh_ivf
+from policywatch.store import Store
+from policywatch.store import search_index as idx
 
 Progress = Callable[[str], None]
 _TITLE_NOISE = re.compile(
@@ -83,7 +84,7 @@ def tiers_of(title: str | None, text: str) -> list[str]:
 
 
 def build_indexed_doc(row: dict[str, Any], segmenter: str) -> idx.IndexedDoc:
-    """Turn one pending version (:func:`store.search_index.versions_pending_index`) into
+    """Turn one pending version (:func:`policywatch.store.search_index.versions_pending_index`) into
     its ``search_docs`` row and passages."""
     text = (row.get("text") or "").replace("\r\n", "\n").replace("\r", "\n")
     title = row.get("title") or row.get("notice_title") or ""

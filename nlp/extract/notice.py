@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from nlp.pipeline import process
+from policywatch.nlp.extract.spacy_pipeline import process
 
 #: Producer tag stored with every extraction. Bump it whenever rules or data change: the
 #: stage then re-extracts every version and replaces rows made by older versions.

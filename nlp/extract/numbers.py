@@ -15,7 +15,7 @@ from functools import cache
 
 import cn2an
 
-from nlp.lexicon import fold_width, load_data, trie_pattern
+from policywatch.nlp.extract.lexicon import fold_width, load_data, trie_pattern
 
 ARABIC = r"[0-9０-９]+(?:,[0-9]{3}(?![0-9]))*(?:[.．][0-9０-９]+)?"
 CHINESE = (r"[零〇一二两三四五六七八九十壹贰叁肆伍陆柒捌玖拾]"

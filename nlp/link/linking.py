@@ -3,7 +3,8 @@
 For every pending notice: record it in the candidate index, retrieve candidates by index
 lookups (numbers and titles it cites, notices citing it, its title series, its number
 key, and for an English notice the Chinese notices of the same days), decide each edge
-with :func:`nlp.lineage.relate`, put version-linked notices into one measure, and record a
+with :func:`policywatch.nlp.link.lineage.relate`, put version-linked notices into one measure, and
+record a
 change (with its criteria diff) for every new version of a measure.
 """
 
@@ -16,9 +17,9 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
-from nlp.diff import diff_versions
-from nlp.lexicon import load_data
-from nlp.lineage import (
+from policywatch.nlp.extract.lexicon import load_data
+from policywatch.nlp.link.diff import diff_versions
+from policywatch.nlp.link.lineage import (
     LINKER_VERSION,
     english_number_key,
     is_interpretation,
@@ -28,9 +29,9 @@ from nlp.lineage import (
     series_key,
     title_core,
 )
-from store import Store
-from store.extractions import latest_extraction
-from store.lineage import (
+from policywatch.store import Store
+from policywatch.store.extractions import latest_extraction
+from policywatch.store.lineage import (
     assign_measure,
     candidate_ids,
     edges_of,
@@ -198,7 +199,8 @@ def link_notice(store: Store, notice_id: int, embedder: Any | None = None
     Args:
         store: the open store.
         notice_id: the notice to link.
-        embedder: an embedding model (see :mod:`nlp.embeddings`) whose similarity is added
+        embedder: an embedding model (see :mod:`policywatch.nlp.retrieval.embeddings`) whose
+            similarity is added
             as supporting evidence where it covers both texts' languages; None links on
             lexical signals alone.
     """
@@ -249,7 +251,7 @@ def version_for_diff(store: Store, version_id: int) -> dict[str, Any]:
     version = store.db["versions"].get(version_id)
     extraction = latest_extraction(store, version_id)
     if extraction is None:
-        from nlp.extract import extract_notice
+        from policywatch.nlp.extract.notice import extract_notice
 
         extraction = extract_notice(version["text"] or "", title=version["title"],
                                     language=version["language"])
@@ -313,7 +315,7 @@ def run_linking(store: Store, progress: Progress | None = None,
 
 def notice_lineage(store: Store, notice_id: int) -> dict[str, Any]:
     """The neighbourhood of a notice for ``policywatch lineage``."""
-    from store.lineage import measure_members
+    from policywatch.store.lineage import measure_members
 
     measure_id = measure_of(store, notice_id)
     members = measure_members(store, measure_id) if measure_id else []

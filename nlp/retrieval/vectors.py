@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from store import Store
-from store import search_index as idx
+from policywatch.store import Store
+from policywatch.store import search_index as idx
 
 ANN_MIN_VECTORS = 50_000
 DEFAULT_NPROBE = 32

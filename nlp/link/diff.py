@@ -21,7 +21,7 @@ from collections.abc import Callable
 from difflib import SequenceMatcher
 from typing import Any
 
-from nlp.lexicon import load_data
+from policywatch.nlp.extract.lexicon import load_data
 
 DIFF_VERSION = "policywatch.diff.v1"
 Criterion = dict[str, Any]
@@ -215,7 +215,7 @@ def criteria_changes(old: list[Criterion], new: list[Criterion]) -> list[dict[st
 # -- words and redlines ------------------------------------------------------------------
 def words(text: str, language: str = "zh") -> list[str]:
     """Split text into the pipeline's tokens, keeping whitespace so redlines rejoin exactly."""
-    from nlp.pipeline import get_pipeline
+    from policywatch.nlp.extract.spacy_pipeline import get_pipeline
 
     doc = get_pipeline("zh" if language != "en" else "en").make_doc(text)
     return [token.text_with_ws for token in doc]

@@ -11,10 +11,14 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from nlp.extract import EXTRACTOR_VERSION, extract_notice
-from store.db import Store
-from store.extractions import save_extraction, version_for_extraction, versions_pending_extraction
-from store.runs import finish_run, start_run
+from policywatch.nlp.extract.notice import EXTRACTOR_VERSION, extract_notice
+from policywatch.store.db import Store
+from policywatch.store.extractions import (
+    save_extraction,
+    version_for_extraction,
+    versions_pending_extraction,
+)
+from policywatch.store.runs import finish_run, start_run
 
 Progress = Callable[[int, int, int], None]
 """Called after each version as ``progress(done, total, version_id)``."""

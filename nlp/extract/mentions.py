@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from nlp.dates import date_scanner
-from nlp.lexicon import PhraseTable, load_data
-from nlp.numbers import quantity_scanner
-from nlp.tiers import add_tier_phrases
+from policywatch.nlp.extract.dates import date_scanner
+from policywatch.nlp.extract.lexicon import PhraseTable, load_data
+from policywatch.nlp.extract.numbers import quantity_scanner
+from policywatch.nlp.extract.tiers import add_tier_phrases
 
 # Mention kinds.
 TIER = "TIER"

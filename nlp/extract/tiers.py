@@ -13,11 +13,11 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from nlp.lexicon import PhraseTable, expand_quotes, load_data
+from policywatch.nlp.extract.lexicon import PhraseTable, expand_quotes, load_data
 
 if TYPE_CHECKING:
-    from nlp.clauses import Line
-    from nlp.mentions import Mention
+    from policywatch.nlp.extract.clauses import Line
+    from policywatch.nlp.extract.mentions import Mention
 
 TIER_IDS = ("innovative_sme", "srdi_sme", "little_giant")
 STRUCTURAL_STYLES = frozenset({"annex", "chapter", "section"})
@@ -53,7 +53,7 @@ def add_tier_phrases(table: PhraseTable, language: str) -> None:
 def tiers_mentioned(mentions: Sequence[Mention], title_tiers: Sequence[str] = ()) -> list[str]:
     """Return the tier ids mentioned, in order of first mention, each once.
 
-    >>> from nlp.mentions import Mention
+    >>> from policywatch.nlp.extract.mentions import Mention
     >>> tiers_mentioned([Mention("TIER", 0, 2, "srdi_sme"), Mention("TIER", 5, 9, "srdi_sme")])
     ['srdi_sme']
     """

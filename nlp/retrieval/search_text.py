@@ -1,6 +1,7 @@
 """Search terms and passages: what the search index stores and what a query is made of.
 
-Segmentation is the project's one path (:func:`nlp.pipeline.get_pipeline`: jieba with the
+Segmentation is the project's one path
+(:func:`policywatch.nlp.extract.spacy_pipeline.get_pipeline`: jieba with the
 policy user dictionary for Chinese, spaCy's tokenizer for English); this module only
 normalizes its tokens for the index:
 
@@ -12,7 +13,8 @@ normalizes its tokens for the index:
   a query may say 营业收入: both then share 营业 and 收入;
 - stop words (``glossary.json``) dropped on both sides.
 
-A passage is one or more lines of a notice, cut at clause boundaries (:mod:`nlp.clauses`)
+A passage is one or more lines of a notice, cut at clause boundaries
+(:mod:`policywatch.nlp.extract.clauses`)
 and at about :data:`PASSAGE_CHARS` characters, so a result points at the clause that
 answers rather than at a whole notice.
 """
@@ -28,10 +30,10 @@ from functools import lru_cache
 import jieba
 import snowballstemmer
 
-from nlp.clauses import clause_parser
-from nlp.extract import detect_language
-from nlp.lexicon import DATA_DIR, load_data
-from nlp.pipeline import USER_DICTIONARY, get_pipeline
+from policywatch.nlp.extract.clauses import clause_parser
+from policywatch.nlp.extract.lexicon import DATA_DIR, load_data
+from policywatch.nlp.extract.notice import detect_language
+from policywatch.nlp.extract.spacy_pipeline import USER_DICTIONARY, get_pipeline
 
 #: Producer tag of the index rows; bump when normalization or passage cutting changes.
 SEARCH_TERMS_VERSION = "policywatch.search-terms.v1"

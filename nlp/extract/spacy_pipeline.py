@@ -26,14 +26,14 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from nlp.clauses import clause_parser
-from nlp.criteria import criteria_assembler
-from nlp.dates import DateMention, date_roles
-from nlp.lexicon import DATA_DIR
-from nlp.memory import freeze_loaded_data
-from nlp.mentions import DATE, TIER, mention_scanner
-from nlp.metadata import metadata_reader
-from nlp.tiers import TierContext, tiers_mentioned
+from policywatch.nlp.extract.clauses import clause_parser
+from policywatch.nlp.extract.criteria import criteria_assembler
+from policywatch.nlp.extract.dates import DateMention, date_roles
+from policywatch.nlp.extract.lexicon import DATA_DIR
+from policywatch.nlp.extract.memory import freeze_loaded_data
+from policywatch.nlp.extract.mentions import DATE, TIER, mention_scanner
+from policywatch.nlp.extract.metadata import metadata_reader
+from policywatch.nlp.extract.tiers import TierContext, tiers_mentioned
 
 COMPONENTS = (
     "policywatch_mentions_v1",

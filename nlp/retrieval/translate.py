@@ -29,8 +29,8 @@ from pathlib import Path
 
 import jieba
 
-from nlp.memory import freeze_loaded_data
-from nlp.search_text import (
+from policywatch.nlp.extract.memory import freeze_loaded_data
+from policywatch.nlp.retrieval.search_text import (
     glossary,
     has_chinese,
     index_terms,

@@ -17,8 +17,8 @@ from typing import Any
 
 import cn2an
 
-from nlp.dates import date_scanner
-from nlp.lexicon import fold_width, load_data
+from policywatch.nlp.extract.dates import date_scanner
+from policywatch.nlp.extract.lexicon import fold_width, load_data
 
 _ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
 # Every numbering style starts with one of these (附件, 第…条, 一、, （一）, 1., A., Article,

@@ -12,9 +12,9 @@ import re
 from collections.abc import Sequence
 from functools import cache
 
-from nlp.clauses import Line
-from nlp.lexicon import load_data
-from nlp.mentions import DATE, DOCNO, DocNumberFinder, Mention
+from policywatch.nlp.extract.clauses import Line
+from policywatch.nlp.extract.lexicon import load_data
+from policywatch.nlp.extract.mentions import DATE, DOCNO, DocNumberFinder, Mention
 
 _CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff《》“”])[ \t\u3000]+(?=[\u4e00-\u9fff《》“”])")
 _SENTENCE_PUNCT = re.compile(r"[。；;！？!?]|[，,：:](?=.)")
@@ -47,7 +47,7 @@ class MetadataReader:
 
         Args:
             text: the notice text.
-            lines: its lines (:class:`nlp.clauses.Line`).
+            lines: its lines (:class:`policywatch.nlp.extract.clauses.Line`).
             mentions: its mentions, for document numbers and dates.
             title: a title known from elsewhere (the page's metadata); it wins.
         """

@@ -35,17 +35,17 @@ from typing import Any
 
 import numpy as np
 
-from nlp.embeddings import Embedder, normalize_rows
-from nlp.indexing import index_pending
-from nlp.search import search
-from nlp.search_text import embed_key, embed_text
-from store import Store, open_store
-from store import search_index as idx
-from store.identity import canonical_url
+from policywatch.nlp.retrieval.embeddings import Embedder, normalize_rows
+from policywatch.nlp.retrieval.indexing import index_pending
+from policywatch.nlp.retrieval.search import search
+from policywatch.nlp.retrieval.search_text import embed_key, embed_text
+from policywatch.store import Store, open_store
+from policywatch.store import search_index as idx
+from policywatch.store.identity import canonical_url
 
 Echo = Callable[[str], None]
-QUERIES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "search" / "queries.json"
-SHARED_REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
+QUERIES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "search" / "queries.json"
+SHARED_REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference"
 
 
 def load_judged_queries(path: Path = QUERIES,
@@ -258,7 +258,11 @@ def search_speed(source: Store, echo: Echo, embedder: Embedder, *, notices: int 
                            zip(keys[start:start + 100_000], (v.tobytes() for v in vectors),
                                strict=True))
     timings["write_vectors_s"] = time.perf_counter() - tick
-    from nlp.vectors import cached_dense_index, forget_cached_indexes, refresh_ivf
+    from policywatch.nlp.retrieval.vectors import (
+        cached_dense_index,
+        forget_cached_indexes,
+        refresh_ivf,
+    )
 
     tick = time.perf_counter()
     ivf = refresh_ivf(target, embedder.name, embedder.dim)
@@ -278,7 +282,7 @@ def search_speed(source: Store, echo: Echo, embedder: Embedder, *, notices: int 
     encode_ms = (time.perf_counter() - tick) * 1000 / len(queries)
     table = dict(zip(queries, query_vectors, strict=True))
     fixed = _FixedVectors(embedder, table)
-    from nlp.translate import dictionary_info
+    from policywatch.nlp.retrieval.translate import dictionary_info
 
     tick = time.perf_counter()
     dictionary_info()  # what a long-running process loads once (CC-CEDICT index)

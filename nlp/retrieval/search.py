@@ -4,9 +4,10 @@ A query becomes up to three ranked passage lists:
 
 1. **bm25**: the query's own words (segmented like the index) against FTS5;
 2. **translated**: the query translated into the other language through the policy
-   glossary and CC-CEDICT (:mod:`nlp.translate`), against FTS5;
+   glossary and CC-CEDICT (:mod:`policywatch.nlp.retrieval.translate`), against FTS5;
 3. **dense**: cosine similarity of the query vector to passage vectors
-   (:mod:`nlp.vectors`), used for a language only when the embedding model covers it: the
+   (:mod:`policywatch.nlp.retrieval.vectors`), used for a language only when the embedding model
+   covers it: the
    packaged English model is trusted on English passages, never on Chinese ones.
 
 The lists are fused by weighted reciprocal rank fusion (RRF, ``w / (60 + rank)``). BM25
@@ -44,18 +45,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nlp.embeddings import Embedder
-from nlp.search_text import (
+from policywatch.nlp.retrieval.embeddings import Embedder
+from policywatch.nlp.retrieval.search_text import (
     concept_coverage,
     language_of,
     normalize_term,
     query_concepts,
     query_terms,
 )
-from nlp.translate import Translation, translate_query
-from store import Store, open_store
-from store import search_index as idx
-from store.search_index import SearchFilters
+from policywatch.nlp.retrieval.translate import Translation, translate_query
+from policywatch.store import Store, open_store
+from policywatch.store import search_index as idx
+from policywatch.store.search_index import SearchFilters
 
 #: Queries are cut to this many characters (a paragraph; longer text is not a query).
 MAX_QUERY_CHARS = 500
@@ -338,7 +339,7 @@ def _snippet_passage(hits: list[tuple[float, int]], rows: dict[int, dict[str, An
 def _dense_list(store: Store, embedder: Embedder, query: str, language: str,
                 filters: SearchFilters | None, scope: str, limit: int,
                 timings: dict[str, float]) -> list[tuple[int, float]]:
-    from nlp.vectors import cached_dense_index
+    from policywatch.nlp.retrieval.vectors import cached_dense_index
 
     started = time.perf_counter()
     index = cached_dense_index(store, embedder.name, embedder.dim)
@@ -371,7 +372,8 @@ def search(store: Store, query: str, *, limit: int = 10, filters: SearchFilters 
     """Search notices; return at most ``limit`` notices, best first.
 
     Args:
-        store: the open store (its index built by :func:`nlp.indexing.index_pending`).
+        store: the open store (its index built by
+            :func:`policywatch.nlp.retrieval.indexing.index_pending`).
         query: Chinese or English, any length and characters (cut, never rejected).
         limit: notices to return.
         filters: date range, source, issuer, region, tier, document type, language.
@@ -492,7 +494,7 @@ class FilterError(ValueError):
 
 
 def _glossary_lookup(kind: str, value: str) -> list[str]:
-    from nlp.search_text import glossary
+    from policywatch.nlp.retrieval.search_text import glossary
 
     folded = value.strip().lower()
     found: list[str] = []
@@ -541,7 +543,7 @@ def resolve_tiers(values: Iterable[str]) -> list[str]:
     Raises:
         FilterError: a value names no tier.
     """
-    from nlp.search_text import glossary
+    from policywatch.nlp.retrieval.search_text import glossary
 
     tier_ids: list[str] = []
     for tier in values:
@@ -569,7 +571,7 @@ def resolve_filters(*, date_from: str | None = None, date_to: str | None = None,
     Raises:
         FilterError: an unknown tier or document type, or a malformed date.
     """
-    from nlp.search_text import glossary
+    from policywatch.nlp.retrieval.search_text import glossary
 
     tier_ids = resolve_tiers(tiers)
     known_types = [t["id"] for t in glossary()["doc_types"]] + ["news"]
@@ -603,11 +605,12 @@ def run_demo_searches(store_or_db_path: Store | str | Path, echo: Echo,
     """Index what was crawled, then print one Chinese and one English example search.
 
     Returns:
-        ``indexing`` (what :func:`nlp.indexing.index_pending` did), ``model`` and
+        ``indexing`` (what :func:`policywatch.nlp.retrieval.indexing.index_pending` did), ``model``
+        and
         ``searches`` (query -> list of result dicts).
     """
-    from nlp.embeddings import embedder_info, optional_embedder
-    from nlp.indexing import index_pending
+    from policywatch.nlp.retrieval.embeddings import embedder_info, optional_embedder
+    from policywatch.nlp.retrieval.indexing import index_pending
 
     opened = None
     store = store_or_db_path

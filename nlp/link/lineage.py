@@ -1,7 +1,8 @@
 """Lineage signals: what a notice says about other notices, and how two notices relate.
 
 Pure functions over notice records (``{"notice_id", "title", "text", "doc_number",
-"issuer", "region", "language", "published"}``); the linking stage (:mod:`nlp.linking`)
+"issuer", "region", "language", "published"}``); the linking stage
+(:mod:`policywatch.nlp.link.linking`)
 retrieves candidates from the store and writes the edges. Signals, strongest first:
 
 1. explicit references: a document number or a quoted title (《…》（…〔2023〕12号）) with

@@ -9,17 +9,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from store import Store
+from policywatch.store import Store
 
 Echo = Callable[[str], None]
 
 
 def process_pending(store: Store, echo: Echo | None = None) -> dict[str, Any]:
     """Run every NLP step over what is pending; return each step's counts."""
-    from nlp.embeddings import embedder_info, optional_embedder
-    from nlp.indexing import index_pending
-    from nlp.linking import run_linking
-    from nlp.stage import run_extraction
+    from policywatch.nlp.extract.stage import run_extraction
+    from policywatch.nlp.link.linking import run_linking
+    from policywatch.nlp.retrieval.embeddings import embedder_info, optional_embedder
+    from policywatch.nlp.retrieval.indexing import index_pending
 
     say = echo or (lambda _line: None)
     figures: dict[str, Any] = {}

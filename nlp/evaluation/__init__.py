@@ -1,0 +1,2 @@
+"""Labelled sets and benchmarks that score the extraction and retrieval stages (figures, not
+tests)."""

@@ -1,0 +1,1 @@
+"""Retrieval: passages, query translation, embeddings, the dense index and hybrid search."""
