@@ -30,7 +30,7 @@ def reading_form(text: str) -> str:
     """What a reader sees: :func:`normalize_text`, then no space next to a Chinese
     character or punctuation mark. Spaces between Latin words and numbers stay.
 
-    >>> reading_form("贯彻\n执行。 《办法》 ") == reading_form("贯彻执行。《办法》")
+    >>> reading_form("贯彻\\n执行。 《办法》 ") == reading_form("贯彻执行。《办法》")
     True
     >>> reading_form("revenue of 10 million") == reading_form("revenue of 10million")
     False

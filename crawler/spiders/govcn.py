@@ -21,7 +21,7 @@ LIBRARIES = ("zhengcelibrary_gw", "zhengcelibrary_bm")
 def search_url(library: str, page: int, per_page: int = 20) -> str:
     """The newest-first listing URL of one policy library.
 
-    >>> search_url("zhengcelibrary_bm", 2)[:60]
+    >>> search_url("zhengcelibrary_bm", 2).split("&")[0]
     'https://sousuo.www.gov.cn/search-gov/data?t=zhengcelibrary_bm'
     """
     query = {"t": library, "q": "", "timetype": "timeqb", "mintime": "", "maxtime": "",

@@ -21,8 +21,12 @@ def detect_language(text: str) -> str:
     An English word has several letters where a Chinese one has one character, so a third
     as many Chinese characters as Latin letters already means Chinese.
 
-    >>> detect_language("专精特新中小企业认定"), detect_language("SRDI SMEs (专精特新中小企业)")
-    ('zh', 'en')
+    >>> detect_language("专精特新中小企业认定")
+    'zh'
+    >>> detect_language("SRDI SMEs (专精特新中小企业) must meet these criteria")
+    'en'
+    >>> detect_language("SRDI SMEs (专精特新中小企业)")  # 7 characters, 7 letters: Chinese
+    'zh'
     """
     sample = text[:4000]
     cjk = len(_CJK.findall(sample))
