@@ -28,3 +28,21 @@ def test_architecture_import_direction(module, forbidden):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip() == "", f"{module} pulled in {done.stdout.strip()}"
+
+
+def _command_modules() -> list[str]:
+    import pkgutil
+
+    import policywatch.commands
+
+    return ["policywatch.cli", "policywatch.commands", *(
+        info.name for info in pkgutil.iter_modules(policywatch.commands.__path__,
+                                                   "policywatch.commands."))]
+
+
+@pytest.mark.parametrize("module", _command_modules())
+def test_command_module_imports_on_its_own(module):
+    """No cycle between the CLI and its commands: each imports first in a fresh process."""
+    done = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True,
+                          text=True)
+    assert done.returncode == 0, f"import {module} on its own failed:\n{done.stderr}"
