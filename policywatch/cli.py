@@ -19,6 +19,7 @@ from policywatch.commands.extract import extract_command
 from policywatch.commands.importing import import_command
 from policywatch.commands.lineage import diff, lineage
 from policywatch.commands.process import process
+from policywatch.commands.notices import notices_command, remove_command
 from policywatch.commands.search import models, search
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -46,7 +47,8 @@ def cli(ctx: click.Context, db_option: str | None) -> None:
 
 
 ALL_COMMANDS = [
-    demo, crawl, parse, import_command, extract_command, process, lineage, diff, bench,
+    demo, crawl, parse, import_command, notices_command, extract_command, process, lineage,
+    diff, remove_command, bench,
     search, models, alerts, subscribe, notify, feed, serve, watch,
 ]
 

@@ -227,6 +227,19 @@ def write_index_batch(store: Store, docs: Sequence[IndexedDoc]) -> int:
     return written
 
 
+def remove_from_index(store: Store, notice_ids: Sequence[int]) -> int:
+    """Delete these notices' passages, FTS rows and search documents; return passages removed.
+
+    Term frequencies and totals stay in step, and the generation counter moves so cached
+    dense indexes reload without the removed passages. Call inside the caller's transaction.
+    """
+    df: Counter[str] = Counter()
+    removed_passages, removed_tokens = _remove_notices(store, list(notice_ids), df)
+    _apply_df(store, df)
+    _bump_stats(store, -removed_passages, -removed_tokens)
+    return removed_passages
+
+
 def optimize_index(store: Store) -> None:
     """Merge the FTS5 segments into one b-tree (after a bulk build: faster queries)."""
     with store.db.atomic():

@@ -56,3 +56,26 @@ def content_hash(title: str | None, text: str | None, raw_sha256: str | None = N
     digest.update(b"\x00")
     digest.update(body.encode("utf-8"))
     return digest.hexdigest()
+
+
+def shorten(text: str, width: int) -> str:
+    """Cut ``text`` to at most ``width`` characters, at a word boundary, with an ellipsis.
+
+    Chinese has no spaces, so a cut may fall between any two characters; English is cut
+    at the last space that fits. Whitespace runs become one space.
+
+    >>> shorten("关于组织开展第七批专精特新“小巨人”企业培育工作的通知", 12)
+    '关于组织开展第七批专精…'
+    >>> shorten("Measures for the Gradient Cultivation of High-Quality SMEs", 30)
+    'Measures for the Gradient…'
+    >>> shorten("short", 30)
+    'short'
+    """
+    flat = " ".join(text.split())
+    if len(flat) <= width:
+        return flat
+    cut = flat[: max(width - 1, 1)]
+    space = cut.rfind(" ")
+    if space > width // 2 and flat[len(cut)].isascii() and flat[len(cut)] != " ":
+        cut = cut[:space]
+    return cut.rstrip(" ,，、;；:：") + "…"

@@ -179,7 +179,7 @@ def test_alerts_cli_serve_publishes_feed_alerts_and_diffs(runner, measures_db):
         server.server_close()
 
 
-def test_alerts_cli_serve_busy_port_is_one_line(runner, db_path):
+def test_alerts_cli_serve_busy_port_is_one_line(runner, store, db_path):
     holder = Receiver()
     try:
         result = invoke(runner, db_path, "serve", "--port", str(holder.port))

@@ -12,7 +12,7 @@ from policywatch.nlp.evaluation.extraction import DEFAULT_FIXTURES, strip_header
 from policywatch.nlp.extract import stage as extraction_stage
 from policywatch.nlp.extract.notice import EXTRACTOR_VERSION
 from policywatch.nlp.extract.stage import extract_version, run_extraction
-from policywatch.store import Capture, record_capture
+from policywatch.store import Capture, open_store, record_capture
 from policywatch.store.extractions import (
     extractor_family,
     latest_extraction,
@@ -157,6 +157,7 @@ def test_nlp_stage_cli_extract_pending_shows_progress(runner, tmp_path):
     (["extract", "1", "--pending"], 2, "--pending takes no"),
 ])
 def test_nlp_stage_cli_extract_errors_are_one_line(runner, tmp_path, args, code, message):
+    open_store(tmp_path / "x.db").close()
     result = runner.invoke(cli, ["--db", str(tmp_path / "x.db"), *args])
     assert result.exit_code == code
     assert message in result.output

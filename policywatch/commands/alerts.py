@@ -211,7 +211,7 @@ def subscribe(app: AppContext, tiers: tuple[str, ...], metrics: tuple[str, ...],
         list_subscriptions,
     )
 
-    store = app.store()
+    store = app.store(create=True)
     if list_all:
         rows = list_subscriptions(store)
         if as_json:
@@ -369,7 +369,7 @@ def serve(app: AppContext, host: str, port: int, config: Path | None) -> None:
     from policywatch.alerts.web import make_server
 
     settings, _ = _settings(config)
-    app.store()  # create or migrate the database before serving it
+    app.store()  # fails on a missing database; migrates an old one before serving it
     try:
         server = make_server(app.db_path, host, port, settings.public_url)
     except OSError as exc:
@@ -429,7 +429,7 @@ def watch(app: AppContext, sources: tuple[str, ...], every: str, once: bool,
                 click.echo("  " + summarize_run(run))
         except (RuntimeError, OSError, ValueError) as exc:
             click.echo(f"  crawl failed: {exc}", err=True)
-        store = app.store()
+        store = app.store(create=True)
         try:
             process_pending(store, echo=lambda line: click.echo("  " + line))
             report = run_notify(store, settings=settings, smtp=smtp)

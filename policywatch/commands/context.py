@@ -15,10 +15,27 @@ from typing import Any, TypeVar
 import click
 
 from policywatch.errors import PolicywatchError
-from policywatch.settings import resolve_db_path
+from policywatch.settings import DEMO_DB, resolve_db_path
 from policywatch.store import Store, StoreError, open_store
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class MissingDatabase(PolicywatchError):
+    """A command that reads was pointed at a database that does not exist."""
+
+
+def missing_database_message(path: Path) -> str:
+    """Say which database is missing and where the data probably is.
+
+    >>> missing_database_message(Path("/nonexistent/x.db")).split(" (")[0]
+    'no database at /nonexistent/x.db'
+    """
+    hint = "crawl, import or demo create one; --db or $POLICYWATCH_DB name another"
+    demo = Path(DEMO_DB)
+    if demo.exists() and demo.resolve() != path.resolve():
+        hint = f"the demo's database is {demo}: policywatch --db {demo} ..."
+    return f"no database at {path} ({hint})"
 
 
 class AppContext:
@@ -32,9 +49,22 @@ class AppContext:
     def db_path(self) -> Path:
         return resolve_db_path(self.db_option)
 
-    def store(self) -> Store:
+    def store(self, *, create: bool = False) -> Store:
+        """Open the database once per command.
+
+        Args:
+            create: commands that collect data (crawl, import, demo, subscribe) make a new
+                database; every other command needs one that exists, so a mistyped
+                ``--db`` is an error instead of an empty database and "0 versions".
+
+        Raises:
+            MissingDatabase: ``create`` is False and there is no file at the path.
+        """
         if self._store is None:
-            self._store = open_store(self.db_path)
+            path = self.db_path
+            if not create and not path.exists():
+                raise MissingDatabase(missing_database_message(path))
+            self._store = open_store(path)
         return self._store
 
     def close(self) -> None:

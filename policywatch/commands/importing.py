@@ -42,7 +42,7 @@ def import_command(app: AppContext, paths: tuple[Path, ...], url: str | None) ->
     """
     if url and len(paths) > 1:
         raise click.UsageError("--url gives one file one identity: pass a single PATH")
-    store = app.store()
+    store = app.store(create=True)
     run_id = start_run(store.db, "import", {"paths": [str(p) for p in paths], "url": url})
     counts = {"new": 0, "new_version": 0, "unchanged": 0, "failed": 0}
     for path in paths:

@@ -112,7 +112,8 @@ def search(app: AppContext, query: tuple[str, ...], limit: int, as_json: bool,
     highlight = _highlighter(sys.stdout.isatty())
     for rank, result in enumerate(response.results, start=1):
         click.echo(f"{rank:>2}. {result.title}")
-        click.echo(f"    #{result.notice_id} v{result.version_id}  {result.published or '-'}  "
+        click.echo(f"    notice {result.notice_id}, version {result.version_id}  "
+                   f"{result.published or '-'}  "
                    f"[{result.source_id}]  score {result.score:.4f}")
         if result.url:
             click.echo(f"    {result.url}")
