@@ -147,3 +147,25 @@ def alert_settings(config: dict[str, Any] | None = None,
                    env: Mapping[str, str] | None = None) -> AlertSettings:
     """Alert settings from the config file (``load_config()`` when None) and environment."""
     return _section(AlertSettings, "alerts", config, env)
+
+
+@dataclass(frozen=True)
+class LimitSettings:
+    """Bounds that keep one bad input from stalling everything: ``[limits]`` in the config
+    file or ``POLICYWATCH_LIMITS_<NAME>`` in the environment.
+
+    ``import_max_bytes``: ``import`` refuses a larger file (50 MiB by default: the largest
+    policy PDFs with scans run to tens of MB; a text dump beyond that is not a notice).
+    ``max_text_chars``: a document whose text is longer is refused by ``import`` and
+    skipped, counted and reported by ``process`` (1,000,000 characters by default; the
+    longest State Council plans run to about 60,000).
+    """
+
+    import_max_bytes: int = 50 * 1024 * 1024
+    max_text_chars: int = 1_000_000
+
+
+def limit_settings(config: dict[str, Any] | None = None,
+                   env: Mapping[str, str] | None = None) -> LimitSettings:
+    """Limit settings from the config file (``load_config()`` when None) and environment."""
+    return _section(LimitSettings, "limits", config, env)
