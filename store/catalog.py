@@ -48,7 +48,7 @@ def list_notices(store: Store, filters: NoticeFilters | None = None,
         offset: rows to skip, for paging.
     """
     filters = filters or NoticeFilters()
-    where = [] if filters.include_attachments else ["n.kind = 'page'"]
+    where = [] if filters.include_attachments else ["n.kind != 'attachment'"]
     params: list[Any] = []
     if filters.sources:
         where.append(f"n.source_id in ({', '.join('?' * len(filters.sources))})")

@@ -167,3 +167,93 @@ def test_import_accepts_every_attachment_format(runner, tmp_path, db_path, name)
         version = store.db["versions"].get(row["version_id"])
     assert version["format"] == name.rsplit(".", 1)[1]
     assert version["parser"].endswith(".v1") and version["text"].strip()
+
+
+def _expected_govcn() -> list[dict]:
+    from tests.conftest import GOVCN_PAGES
+
+    if not (GOVCN_PAGES / "expected.json").exists():
+        pytest.skip(f"reference pack not found at {GOVCN_PAGES}")
+    return json.loads((GOVCN_PAGES / "expected.json").read_text(encoding="utf-8"))
+
+
+def test_imported_govcn_pages_keep_the_metadata_parse_reads(runner, db_path):
+    """All 60 real gov.cn pages: an import with --url stores what their table states."""
+    from tests.conftest import GOVCN_PAGES
+
+    expected = _expected_govcn()
+    mismatches = []
+    for page in expected:
+        result = runner.invoke(cli, ["--db", str(db_path), "import",
+                                     str(GOVCN_PAGES / page["file"]), "--url", page["url"]])
+        assert result.exit_code == 0, result.output
+        (row,) = lines(result.output)
+        assert row["parser"] == "crawler.govcn.v1"
+        with open_store(db_path) as store:
+            version = store.db["versions"].get(row["version_id"])
+        for key in ("title", "doc_number", "issuer", "index_number", "written_date",
+                    "published_date"):
+            if (version[key] or None) != (page.get(key) or None):
+                mismatches.append((page["file"], key, version[key], page.get(key)))
+    assert mismatches == []
+    notices = json.loads(runner.invoke(cli, ["--db", str(db_path), "notices", "--json",
+                                             "--limit", "100"]).output)
+    assert len(notices) == len(expected)
+
+
+def test_import_with_source_reads_a_page_without_url(runner, db_path):
+    from tests.conftest import GOVCN_PAGES
+
+    page = _expected_govcn()[0]
+    result = runner.invoke(cli, ["--db", str(db_path), "import", "--source", "govcn",
+                                 str(GOVCN_PAGES / page["file"])])
+    (row,) = lines(result.output)
+    with open_store(db_path) as store:
+        version = store.db["versions"].get(row["version_id"])
+    assert (version["title"], version["doc_number"]) == (page["title"], page.get("doc_number"))
+    wrong = runner.invoke(cli, ["--db", str(db_path), "import", "--source", "nowhere",
+                                str(GOVCN_PAGES / page["file"])])
+    assert wrong.exit_code == 2 and "known: " in wrong.output
+
+
+def test_import_of_a_page_on_another_site_layout_falls_back_to_the_html_reader(
+        runner, tmp_path, db_path):
+    page = write_page(tmp_path / "elsewhere.html")
+    result = runner.invoke(cli, ["--db", str(db_path), "import", str(page),
+                                 "--url", "https://www.gov.cn/zhengce/xxgk/other.htm"])
+    assert result.exit_code == 0, result.output
+    (row,) = lines(result.output)
+    assert "parser" in row and not row["parser"].startswith("crawler.govcn")
+
+
+def test_import_refuses_junk_over_the_limits_without_a_traceback(runner, tmp_path, db_path,
+                                                                monkeypatch):
+    junk = tmp_path / "junk.txt"
+    # 30 MB of text that is no notice: refused on its size by default...
+    junk.write_bytes(("专精特新 abc 123 " * 2_000_000).encode("utf-8")[:30_000_000])
+    monkeypatch.setenv("POLICYWATCH_LIMITS_IMPORT_MAX_BYTES", str(20 * 1024 * 1024))
+    result = runner.invoke(cli, ["--db", str(db_path), "import", str(junk)])
+    assert result.exit_code == 1
+    assert "over the import limit of 20.0 MB" in result.output
+    # ...and on its text length when the byte limit lets it through.
+    monkeypatch.setenv("POLICYWATCH_LIMITS_IMPORT_MAX_BYTES", str(64 * 1024 * 1024))
+    result = runner.invoke(cli, ["--db", str(db_path), "import", str(junk)])
+    assert result.exit_code == 1
+    assert "over the limit of 1,000,000 ([limits] max_text_chars)" in result.output
+    assert "Traceback" not in result.output
+    good = write_page(tmp_path / "good.html")
+    assert runner.invoke(cli, ["--db", str(db_path), "import", str(good)]).exit_code == 0
+    search = runner.invoke(cli, ["--db", str(db_path), "search", "营业收入", "--mode", "lexical"])
+    assert search.exit_code == 0 and "1500万元" in search.output
+
+
+def test_import_keeps_an_unknown_format_as_bytes(runner, tmp_path, db_path):
+    archive = tmp_path / "attachments.rar"
+    archive.write_bytes(b"Rar!\x1a\x07\x01\x00" + bytes(range(256)) * 4)
+    result = runner.invoke(cli, ["--db", str(db_path), "import", str(archive)])
+    assert result.exit_code == 0, result.output
+    (row,) = lines(result.output)
+    assert row["status"] == "new" and row["note"].startswith("kept as bytes")
+    with open_store(db_path) as store:
+        version = store.db["versions"].get(row["version_id"])
+        assert store.blobs.get(version["raw_sha256"]) == archive.read_bytes()
