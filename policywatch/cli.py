@@ -18,9 +18,10 @@ from policywatch.commands.demo import demo
 from policywatch.commands.extract import extract_command
 from policywatch.commands.importing import import_command
 from policywatch.commands.lineage import diff, lineage
-from policywatch.commands.process import process
 from policywatch.commands.notices import notices_command, remove_command
+from policywatch.commands.process import process
 from policywatch.commands.search import models, search
+from policywatch.logs import configure_logging
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -41,6 +42,7 @@ def cli(ctx: click.Context, db_option: str | None) -> None:
 
         policywatch demo
     """
+    configure_logging()
     app = AppContext(db_option)
     ctx.obj = app
     ctx.call_on_close(app.close)

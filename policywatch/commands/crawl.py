@@ -8,6 +8,8 @@ import click
 
 from policywatch.commands.context import AppContext, echo_json, main_errors, pass_app
 from policywatch.errors import PolicywatchError
+from policywatch.store import Store, open_store
+from policywatch.store.text import shorten
 
 
 def summarize_run(run: dict) -> str:
@@ -75,8 +77,27 @@ def crawl(app: AppContext, sources: tuple[str, ...], replay: str | None, jobdir:
     if as_json:
         echo_json(runs)
         return
-    for run in runs:
-        click.echo(summarize_run(run))
+    with open_store(app.db_path) as store:
+        for run in runs:
+            click.echo(summarize_run(run))
+            for cause in health_causes(store, run["id"]):
+                click.echo(f"    {cause}")
+
+
+def health_causes(store: Store, run_id: int, limit: int = 3) -> list[str]:
+    """The first few distinct reasons a run's source was unhealthy, readable on one line each
+    (a DNS failure, a 403, a captcha page), so a failed crawl says why on screen."""
+    rows = store.db.execute(
+        "select kind, url, http_status, detail, count(*) from health_events where run_id = ? "
+        "group by kind, coalesce(detail, '') order by min(id)", [run_id]).fetchall()
+    causes = []
+    for kind, url, status, detail, count in rows[:limit]:
+        reason = detail or (f"HTTP {status}" if status else kind)
+        more = f" (and {count - 1} more)" if count > 1 else ""
+        causes.append(f"{kind}: {shorten(reason, 120)} <{url}>{more}")
+    if len(rows) > limit:
+        causes.append(f"... {len(rows) - limit} other causes (health_events, run {run_id})")
+    return causes
 
 
 @click.command()

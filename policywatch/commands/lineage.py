@@ -12,6 +12,7 @@ import click
 from policywatch.commands.context import AppContext, echo_json, main_errors, pass_app
 from policywatch.errors import PolicywatchError
 from policywatch.store import Store
+from policywatch.store.text import shorten
 
 _VERSION_REF = re.compile(r"^v(\d+)$", re.IGNORECASE)
 _ATTACHMENT_PREFIX = re.compile(r"^(附件\s*\d*\s*[:：]?\s*)|(\.\w{2,5})$")
@@ -112,13 +113,39 @@ def lineage(app: AppContext, notice_id: int, as_json: bool) -> None:
     click.echo("versions (oldest first):")
     for version in view["versions"]:
         marker = "*" if version["notice_id"] == notice_id else " "
-        click.echo(f" {marker} #{version['notice_id']:<5} {version['published'] or '':<10} "
+        click.echo(f" {marker} notice {version['notice_id']:<5} {version['published'] or '':<10} "
                    f"[{version['language']}] {version['title']}")
     click.echo("edges:")
     for edge in view["edges"]:
         target = titles.get(edge["to"]) or f"notice {edge['to']}"
-        click.echo(f"  #{edge['from']} {edge['type']} #{edge['to']} ({edge['confidence']:.2f}) "
-                   f"{target[:50]}  evidence: {edge['evidence']}")
+        click.echo(f"  notice {edge['from']} {edge['type']} notice {edge['to']} "
+                   f"(confidence {edge['confidence']:.2f}): {shorten(target, 50)}")
+        click.echo(f"      evidence: {describe_evidence(edge['evidence'])}")
+
+
+def describe_evidence(evidence: Any) -> str:
+    """One readable line for an edge's evidence (a dict of signals) instead of a repr.
+
+    >>> describe_evidence({"doc_number": "工信部企业〔2022〕63号", "title_overlap": 0.8125,
+    ...                    "cues": ["废止", "修订"]})
+    'doc_number 工信部企业〔2022〕63号; title_overlap 0.81; cues 废止, 修订'
+    >>> describe_evidence(None)
+    '-'
+    """
+    if not evidence:
+        return "-"
+    if not isinstance(evidence, dict):
+        return str(evidence)
+    parts = []
+    for key, value in evidence.items():
+        if isinstance(value, float):
+            value = f"{value:.2f}"
+        elif isinstance(value, (list, tuple)):
+            value = ", ".join(str(item) for item in value)
+        elif isinstance(value, dict):
+            value = describe_evidence(value)
+        parts.append(f"{key} {shorten(str(value), 80)}")
+    return "; ".join(parts)
 
 
 @click.command()
@@ -162,6 +189,7 @@ def diff(app: AppContext, old: str, new: str, fmt: str, all_clauses: bool,
             if "diff" in attachment:
                 text += "\n" + RENDERERS[fmt](attachment["diff"], include_unchanged=all_clauses)
     if output:
+        output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")
         click.echo(f"wrote {output}", err=True)
     else:

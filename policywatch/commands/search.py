@@ -74,7 +74,7 @@ def search(app: AppContext, query: tuple[str, ...], limit: int, as_json: bool,
 
         policywatch search "Little Giant R&D threshold" --limit 5 --from 2022
     """
-    from policywatch.nlp.retrieval.embeddings import optional_embedder
+    from policywatch.nlp.retrieval.embeddings import embedder_info, optional_embedder
     from policywatch.nlp.retrieval.indexing import index_pending
     from policywatch.nlp.retrieval.search import FilterError, resolve_filters
     from policywatch.nlp.retrieval.search import search as run_search
@@ -92,6 +92,13 @@ def search(app: AppContext, query: tuple[str, ...], limit: int, as_json: bool,
         embedder, unavailable = optional_embedder()
         if unavailable:
             click.echo(f"Warning: {unavailable}; searching words only.", err=True)
+        elif embedder is not None:
+            info = embedder_info(embedder)
+            if info.is_fallback:
+                reads = ("reads Chinese" if info.covers_chinese
+                         else "Chinese is found through words and translation")
+                _progress(f"Note: vectors by {info.name} ({info.configured} is not available "
+                          f"here; {reads})")
     if not no_update:
         counts = index_pending(store, embedder)
         if counts["notices"] or counts["embedded"]:
