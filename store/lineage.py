@@ -12,6 +12,7 @@ from collections import deque
 from typing import Any
 
 from policywatch.store.db import Store
+from policywatch.store.doc_numbers import is_doc_number
 from policywatch.store.timeutil import utc_now
 
 VERSION_EDGES = ("supersedes", "amends", "translation_of", "same_as")
@@ -73,7 +74,9 @@ def candidate_ids(store: Store, row: dict[str, Any],
         if ref.get("title_core"):
             found["cited"] |= ids("select notice_id from lineage_notices where title_core = ?",
                                   [ref["title_core"]])
-        if ref.get("number_key") and not ref.get("doc_number", "").endswith("号"):
+        # The language-free key only for a number written in English: a Chinese number is
+        # found by its own spelling above, and "2023-5" alone names many issuers' documents.
+        if ref.get("number_key") and not is_doc_number(ref.get("doc_number")):
             found["cited"] |= ids("select notice_id from lineage_notices where number_key = ?",
                                   [ref["number_key"]])
     if row.get("doc_number"):

@@ -37,7 +37,6 @@ from policywatch.crawler.parsers.notice_fields import (
     file_links,
     first_text,
     label_values,
-    looks_like_doc_number,
     meta_tags,
     meta_value,
     page_root,
@@ -45,6 +44,7 @@ from policywatch.crawler.parsers.notice_fields import (
     source_in_text,
     title_tag,
 )
+from policywatch.store.doc_numbers import is_doc_number
 
 PARSER = "crawler.gkmlpt.v1"
 _SID = re.compile(r"""\bSID\s*:\s*['"](\d+)['"]""")
@@ -159,7 +159,7 @@ def parse_gkmlpt_page(data: bytes, url: str | None = None,
         raise LayoutMismatch("no gkmlpt title (h1.content_title, meta ArticleTitle)")
     text, html = body_fields(body)
     doc_number = table.get("doc_number")
-    if not looks_like_doc_number(doc_number):
+    if not is_doc_number(doc_number):
         doc_number = doc_number_in_text(text)
     issuer = table.get("issuer") or meta_value(meta, "ContentSource") or \
         source_in_text(first_text(root, ".content_attr"))

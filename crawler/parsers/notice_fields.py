@@ -26,10 +26,8 @@ from policywatch.crawler.parsers.common import (
     iso_date,
     squash,
 )
+from policywatch.store.doc_numbers import is_doc_number
 
-# A notice's own number: issuer abbreviation, year in brackets, serial, 号.
-_DOC_NUMBER = re.compile(
-    r"^[\u4e00-\u9fa5A-Za-z]{1,24}\s*[〔\[［(（]\s*(19|20)\d{2}\s*[〕\]］)）]\s*第?\s*\d+\s*号$")
 _FULL_CN_DATE = re.compile(r"^(19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
 _SOURCE = re.compile(r"(?:来源|来\s*源|信息来源|发布机构|Source)\s*[：:]\s*([^\s|｜]+)")
 
@@ -92,15 +90,6 @@ def meta_value(meta: dict[str, str], *names: str) -> str | None:
     return None
 
 
-def looks_like_doc_number(value: str | None) -> bool:
-    """Whether a value is a document number (not an index code such as ``696785044/2026-00017``).
-
-    >>> looks_like_doc_number("粤工信规字〔2024〕5号"), looks_like_doc_number("006939/2024-00177")
-    (True, False)
-    """
-    return bool(value) and bool(_DOC_NUMBER.match(squash(value)))
-
-
 def doc_number_in_text(text: str, lines: int = 12) -> str | None:
     """Return the notice's own number: a line of the body's head that is only a number.
 
@@ -112,7 +101,7 @@ def doc_number_in_text(text: str, lines: int = 12) -> str | None:
     """
     for line in text.splitlines()[:lines]:
         candidate = squash(line)
-        if _DOC_NUMBER.match(candidate):
+        if is_doc_number(candidate):
             return candidate
     return None
 

@@ -39,7 +39,6 @@ from policywatch.crawler.parsers.notice_fields import (
     file_links,
     first_text,
     label_values,
-    looks_like_doc_number,
     meta_tags,
     meta_value,
     page_root,
@@ -47,6 +46,7 @@ from policywatch.crawler.parsers.notice_fields import (
     source_in_text,
     title_tag,
 )
+from policywatch.store.doc_numbers import is_doc_number
 
 PARSER = "crawler.trs.v1"
 BODY_SELECTORS = ("#zoom", "#Zoom", "div.article_zoom", "div.wrapper_detail_text",
@@ -190,7 +190,7 @@ def parse_trs_page(data: bytes, url: str | None = None,
         raise LayoutMismatch("no TRS/Hanweb title (meta ArticleTitle, h1, <title>)")
     text, html = body_fields(body)
     doc_number = table.get("doc_number")
-    if not looks_like_doc_number(doc_number):
+    if not is_doc_number(doc_number):
         # Hanweb disclosure tables often repeat the index code under 发文字号.
         doc_number = doc_number_in_text(text)
     info = first_text(root, ".xl_info", ".article_info", ".info", ".sp_time")

@@ -2,8 +2,9 @@
 
 A mention is a span with a kind (``METRIC``, ``QUANTITY``, ``TIER``, ...) and a payload
 (the metric id, a :class:`~nlp.numbers.Quantity`, the tier id, ...). Lexicon phrases from
-all the data files scan together in one trie regex; numbers, dates, document numbers and
-points have their own patterns. Overlaps resolve leftmost-longest, so ``近2年`` is a period
+all the data files scan together in one trie regex; numbers, dates, document numbers
+(:mod:`policywatch.store.doc_numbers`, the grammar the crawler shares) and points have their
+own patterns. Overlaps resolve leftmost-longest, so ``近2年`` is a period
 and not the quantity ``2年``, and ``2022年6月1日`` is a date and not ``2022年``.
 """
 
@@ -18,6 +19,7 @@ from policywatch.nlp.extract.dates import date_scanner
 from policywatch.nlp.extract.lexicon import PhraseTable, load_data
 from policywatch.nlp.extract.numbers import quantity_scanner
 from policywatch.nlp.extract.tiers import add_tier_phrases
+from policywatch.store.doc_numbers import find_doc_numbers
 
 # Mention kinds.
 TIER = "TIER"
@@ -104,7 +106,6 @@ class MentionScanner:
         flags = re.IGNORECASE if language == "en" else 0
         self.points_res = [re.compile(p, flags) for p in markers["points"][language]]
         self.max_points_res = [re.compile(p, flags) for p in markers["max_points"][language]]
-        self.docno = DocNumberFinder()
 
     def scan(self, text: str) -> list[Mention]:
         """Return the non-overlapping mentions of ``text``, ordered by position."""
@@ -118,7 +119,7 @@ class MentionScanner:
             found.append(Mention(QUANTITY, quantity.start, quantity.end, quantity))
         for date in date_scanner().scan(text):
             found.append(Mention(DATE, date.start, date.end, date.date))
-        for start, end, number in self.docno.finditer(text):
+        for start, end, number in find_doc_numbers(text):
             found.append(Mention(DOCNO, start, end, number))
         for kind, regexes in ((POINTS, self.points_res), (MAX_POINTS, self.max_points_res)):
             for regex in regexes:
@@ -146,42 +147,6 @@ def resolve_overlaps(found: list[Mention]) -> list[Mention]:
             kept.append(mention)
             last_end = mention.end
     return kept
-
-
-class DocNumberFinder:
-    """Finds document numbers (发文字号) such as 工信部企业〔2022〕63号 in any bracket style."""
-
-    def __init__(self) -> None:
-        spec = load_data("metadata")
-        self.full = re.compile(spec["doc_number"])
-        # Search for the bracketed year first, then read the issuer code backwards: far
-        # cheaper than letting the prefix pattern start at every Chinese character.
-        self.core = re.compile(r"[〔\[［(（【]\s*(?:19|20)[0-9０-９]{2}\s*[〕\]］)）】]\s*第?\s*"
-                               r"[0-9０-９]{1,4}\s*号")
-
-    def finditer(self, text: str) -> list[tuple[int, int, str]]:
-        """Return ``(start, end, normalized number)`` for each document number in ``text``."""
-        numbers = []
-        for core in self.core.finditer(text):
-            prefix_end = core.start()
-            while prefix_end > 0 and text[prefix_end - 1] in " \t\u3000":
-                prefix_end -= 1  # 国办发 〔2019〕6号
-            start = prefix_end
-            while start > 0 and prefix_end - start < 16 and "\u4e00" <= text[start - 1] <= "\u9fff":
-                start -= 1
-            if start == prefix_end:
-                continue
-            match = self.full.fullmatch(text, start, core.end())
-            if match:
-                numbers.append((start, core.end(), normalize_doc_number(match)))
-        return numbers
-
-
-def normalize_doc_number(match: re.Match[str]) -> str:
-    """Write a document number the canonical way: 粤工信规字[2024]5号 -> 粤工信规字〔2024〕5号."""
-    year = match.group("year").translate(_DIGITS)
-    number = str(int(match.group("num").translate(_DIGITS)))
-    return f"{match.group('prefix')}〔{year}〕{number}号"
 
 
 @cache

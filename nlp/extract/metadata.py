@@ -3,7 +3,8 @@
 Labels win (发文字号：…, Issued by: …); otherwise the layout of a Chinese official document
 decides: the title lines stand above the document number line, and the issuer's name stands
 on the line above the date under the signature. Document numbers are written the canonical
-way whatever brackets the text uses (粤工信规字[2024]5号 -> 粤工信规字〔2024〕5号).
+way whatever brackets the text uses (粤工信规字[2024]5号 -> 粤工信规字〔2024〕5号), by
+:mod:`policywatch.store.doc_numbers`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from functools import cache
 
 from policywatch.nlp.extract.clauses import Line
 from policywatch.nlp.extract.lexicon import load_data
-from policywatch.nlp.extract.mentions import DATE, DOCNO, DocNumberFinder, Mention
+from policywatch.nlp.extract.mentions import DATE, DOCNO, Mention
+from policywatch.store.doc_numbers import find_doc_numbers
 
 _CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff《》“”])[ \t\u3000]+(?=[\u4e00-\u9fff《》“”])")
 _SENTENCE_PUNCT = re.compile(r"[。；;！？!?]|[，,：:](?=.)")
@@ -37,7 +39,6 @@ class MetadataReader:
         self.issuer_suffixes = tuple(spec["issuer_suffixes"])
         self.title_max = spec["title_max"][language]
         self.header_lines = spec["header_lines"]
-        self.doc_numbers = DocNumberFinder()
         self.title_endings = tuple(spec["title_endings"][language])
         self.not_title = tuple(spec["not_title"][language])
 
@@ -55,8 +56,8 @@ class MetadataReader:
         docno_line = self._doc_number_line(text, lines, mentions)
         doc_number = labelled.get("doc_number")
         if doc_number is not None:
-            normalized = self.doc_numbers.finditer(doc_number)
-            doc_number = normalized[0][2] if normalized else doc_number
+            numbers = find_doc_numbers(doc_number)
+            doc_number = numbers[0][2] if numbers else doc_number
         elif docno_line is not None:
             doc_number = docno_line[1]
         resolved_title = title or labelled.get("title") or self._title(text, lines, docno_line)

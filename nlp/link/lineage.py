@@ -24,13 +24,16 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from policywatch.store.doc_numbers import (
+    find_doc_numbers,
+    find_english_doc_numbers,
+    normalize_doc_number,
+    number_key,
+)
+
 LINKER_VERSION = "policywatch.lineage.v1"
 
-_DOC_NUMBER = re.compile(
-    r"([\u4e00-\u9fff]{1,16})\s*[〔\[［(（【]\s*(\d{4})\s*[〕\]］)）】]\s*(\d{1,4})\s*号")
 _QUOTED = re.compile(r"《([^《》]{4,80})》\s*(?:[（(]([^（）()]{0,40}号)[）)])?")
-_EN_DOC_NUMBER = re.compile(
-    r"\b([A-Z][A-Za-z]+(?:\s+[A-Z][A-Za-z]+)*)\s*[\[〔(]\s*(\d{4})\s*[\]〕)]\s*No\.?\s*(\d{1,4})")
 _WRAPPER = re.compile(
     r"^(?:[\u4e00-\u9fff、]{0,30}?)?关于(?:印发|发布|公布)?《?(.+?)》?"
     r"的(?:通知|公告|通告|批复|决定)$")
@@ -67,22 +70,6 @@ class Reference:
     doc_number: str | None
     cue: str | None  # the relation its verb states, if any
     text: str  # the span, for evidence
-
-
-def normalize_doc_number(value: str | None) -> str | None:
-    """One spelling per document number: 〔〕 brackets, half-width digits, no spaces.
-
-    >>> normalize_doc_number("工信部企业[2022] 63号"), normalize_doc_number("粤工信规字（2024）5号")
-    ('工信部企业〔2022〕63号', '粤工信规字〔2024〕5号')
-    """
-    if not value:
-        return None
-    folded = unicodedata.normalize("NFKC", value)
-    match = _DOC_NUMBER.search(folded)
-    if not match:
-        return _SPACE.sub("", folded) or None
-    prefix, year, number = match.groups()
-    return f"{prefix}〔{year}〕{int(number)}号"
 
 
 def title_core(title: str | None) -> str:
@@ -152,30 +139,13 @@ def references(text: str) -> list[Reference]:
         found.append(Reference(title, number, _cue_near(folded, match.start(), match.end()),
                                match.group(0)))
         covered.append(match.span())
-    for match in _DOC_NUMBER.finditer(folded):
-        if any(a <= match.start() < b for a, b in covered):
+    for start, end, number in find_doc_numbers(folded):
+        if any(a <= start < b for a, b in covered):
             continue
-        found.append(Reference(None, normalize_doc_number(match.group(0)),
-                               _cue_near(folded, match.start(), match.end()), match.group(0)))
-    for match in _EN_DOC_NUMBER.finditer(folded):
-        found.append(Reference(None, f"{match.group(1)} [{match.group(2)}] No. {match.group(3)}",
-                               _cue_near(folded, match.start(), match.end()), match.group(0)))
+        found.append(Reference(None, number, _cue_near(folded, start, end), folded[start:end]))
+    for start, end, number in find_english_doc_numbers(folded):
+        found.append(Reference(None, number, _cue_near(folded, start, end), folded[start:end]))
     return found
-
-
-def english_number_key(value: str | None) -> str | None:
-    """``[2022] No. 63`` style key shared by a Chinese number and its English rendering.
-
-    >>> english_number_key("工信部企业〔2022〕63号"), english_number_key("MIIT Qiye [2022] No. 63")
-    ('2022-63', '2022-63')
-    """
-    if not value:
-        return None
-    folded = unicodedata.normalize("NFKC", value)
-    match = _DOC_NUMBER.search(folded) or _EN_DOC_NUMBER.search(folded)
-    if not match:
-        return None
-    return f"{match.group(2)}-{int(match.group(3))}"
 
 
 def is_interpretation(title: str | None) -> bool:
@@ -216,9 +186,9 @@ def relate(new: dict[str, Any], old: dict[str, Any], *, cited: list[Reference],
     support = 0.05 if similarity_usable and similarity is not None and similarity > 0.6 else 0.0
     new_lang, old_lang = new.get("language") or "zh", old.get("language") or "zh"
     if new_lang != old_lang:
-        key_new = {english_number_key(r.doc_number) for r in cited} | {
-            english_number_key(new.get("doc_number"))}
-        number_match = english_number_key(old.get("doc_number")) in key_new - {None}
+        key_new = {number_key(r.doc_number) for r in cited} | {
+            number_key(new.get("doc_number"))}
+        number_match = number_key(old.get("doc_number")) in key_new - {None}
         if number_match:
             evidence["doc_number"] = old.get("doc_number")
             return Edge(new["notice_id"], old["notice_id"], "translation_of", 0.95, evidence)

@@ -21,15 +21,14 @@ from policywatch.nlp.extract.lexicon import load_data
 from policywatch.nlp.link.diff import diff_versions
 from policywatch.nlp.link.lineage import (
     LINKER_VERSION,
-    english_number_key,
     is_interpretation,
-    normalize_doc_number,
     references,
     relate,
     series_key,
     title_core,
 )
 from policywatch.store import Store
+from policywatch.store.doc_numbers import normalize_doc_number, number_key
 from policywatch.store.extractions import latest_extraction
 from policywatch.store.lineage import (
     assign_measure,
@@ -58,7 +57,7 @@ def lineage_fields(record: dict[str, Any]) -> tuple[dict[str, Any], list[dict[st
     row = {
         "notice_id": record["notice_id"], "language": record.get("language") or "zh",
         "region": record.get("region"), "issuer": record.get("issuer"), "doc_number": number,
-        "number_key": english_number_key(number), "title": record.get("title"),
+        "number_key": number_key(number), "title": record.get("title"),
         "title_core": core, "series_key": series_key(record.get("title")),
         "published": record.get("published"), "linker": LINKER_VERSION,
     }
@@ -72,7 +71,7 @@ def lineage_fields(record: dict[str, Any]) -> tuple[dict[str, Any], list[dict[st
             continue
         seen.add(key)
         refs.append({"title": ref.title, "title_core": ref_core, "doc_number": ref.doc_number,
-                     "number_key": english_number_key(ref.doc_number), "cue": ref.cue,
+                     "number_key": number_key(ref.doc_number), "cue": ref.cue,
                      "text": ref.text})
     return row, refs
 
