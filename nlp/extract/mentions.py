@@ -16,9 +16,8 @@ from functools import cache
 from typing import Any
 
 from policywatch.nlp.extract.dates import date_scanner
-from policywatch.nlp.extract.lexicon import PhraseTable, load_data
+from policywatch.nlp.extract.lexicon import PhraseTable, expand_quotes, load_data
 from policywatch.nlp.extract.numbers import quantity_scanner
-from policywatch.nlp.extract.tiers import add_tier_phrases
 from policywatch.store.doc_numbers import find_doc_numbers
 
 # Mention kinds.
@@ -90,8 +89,29 @@ def build_phrase_table(language: str) -> PhraseTable:
     for name, kind in _MARKER_KINDS.items():
         for phrase in markers.get(name, []):
             table.add(phrase, kind, name)
-    add_tier_phrases(table, language)
+    for phrase, tier in tier_phrases(language).items():
+        table.add(phrase, TIER, tier)
     return table
+
+
+def tier_phrases(language: str) -> dict[str, str]:
+    """Return every phrase (quote variants expanded) naming a tier, mapped to its id.
+
+    English text often quotes the Chinese name, so ``en`` includes the Chinese phrases.
+
+    >>> tier_phrases("zh")["专精特新「小巨人」企业"]
+    'little_giant'
+    """
+    spec = load_data("tiers")
+    pairs = [tuple(pair) for pair in spec["quote_pairs"]]
+    languages = ("zh",) if language == "zh" else ("en", "zh")
+    phrases: dict[str, str] = {}
+    for tier, names in spec["tiers"].items():
+        for lang in languages:
+            for phrase in names.get(lang, []):
+                for variant in expand_quotes(phrase, pairs):
+                    phrases[variant] = tier
+    return phrases
 
 
 class MentionScanner:

@@ -2,8 +2,11 @@
 
 Canonical ids: ``innovative_sme`` (创新型中小企业, from 2026 科技和创新型中小企业), ``srdi_sme``
 (专精特新中小企业) and ``little_giant`` (专精特新"小巨人"企业). Phrases and quote pairs come
-from ``data/tiers.json``; the longest phrase wins, so 专精特新“小巨人”企业 is one
-``little_giant`` mention and never also an ``srdi_sme`` one.
+from ``data/tiers.json`` and are scanned with every other rule phrase by
+:mod:`policywatch.nlp.extract.mentions` (:func:`~policywatch.nlp.extract.mentions.tier_phrases`);
+the longest phrase wins, so 专精特新“小巨人”企业 is one ``little_giant`` mention and never
+also an ``srdi_sme`` one. This module reads the ``TIER`` mentions: which tiers a notice
+names and which tier each criterion belongs to.
 """
 
 from __future__ import annotations
@@ -13,41 +16,14 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from policywatch.nlp.extract.lexicon import PhraseTable, expand_quotes, load_data
+from policywatch.nlp.extract.lexicon import load_data
+from policywatch.nlp.extract.mentions import TIER, Mention
 
 if TYPE_CHECKING:
     from policywatch.nlp.extract.clauses import Line
-    from policywatch.nlp.extract.mentions import Mention
 
-TIER_IDS = ("innovative_sme", "srdi_sme", "little_giant")
 STRUCTURAL_STYLES = frozenset({"annex", "chapter", "section"})
 HEADING_STYLES = frozenset({None, "annex", "chapter", "section", "article", "part"})
-
-
-def tier_phrases(language: str) -> dict[str, str]:
-    """Return every phrase (quote variants expanded) naming a tier, mapped to its id.
-
-    English text often quotes the Chinese name, so ``en`` includes the Chinese phrases.
-
-    >>> tier_phrases("zh")["专精特新「小巨人」企业"]
-    'little_giant'
-    """
-    spec = load_data("tiers")
-    pairs = [tuple(pair) for pair in spec["quote_pairs"]]
-    languages = ("zh",) if language == "zh" else ("en", "zh")
-    phrases: dict[str, str] = {}
-    for tier, names in spec["tiers"].items():
-        for lang in languages:
-            for phrase in names.get(lang, []):
-                for variant in expand_quotes(phrase, pairs):
-                    phrases[variant] = tier
-    return phrases
-
-
-def add_tier_phrases(table: PhraseTable, language: str) -> None:
-    """Add the tier phrases of ``language`` to a mention phrase table."""
-    for phrase, tier in tier_phrases(language).items():
-        table.add(phrase, "TIER", tier)
 
 
 def tiers_mentioned(mentions: Sequence[Mention], title_tiers: Sequence[str] = ()) -> list[str]:
@@ -59,7 +35,7 @@ def tiers_mentioned(mentions: Sequence[Mention], title_tiers: Sequence[str] = ()
     """
     seen = dict.fromkeys(title_tiers)
     for mention in mentions:
-        if mention.kind == "TIER":
+        if mention.kind == TIER:
             seen.setdefault(mention.value, None)
     return list(seen)
 
@@ -86,7 +62,7 @@ class TierContext:
         markers = "|".join(re.escape(p.lower()) for p in spec["prerequisite_markers"][language])
         # "已被认定为省级专精特新中小企业": a level word may stand between marker and tier.
         self.prerequisite = re.compile(rf"(?:{markers})[^，,。；;:：]{{0,4}}$")
-        self.tiers = [m for m in mentions if m.kind == "TIER" and not self._is_prerequisite(m)]
+        self.tiers = [m for m in mentions if m.kind == TIER and not self._is_prerequisite(m)]
         self.starts = [m.start for m in self.tiers]
         self.default = default
         self.positions: list[int] = []
