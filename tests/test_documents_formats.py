@@ -600,6 +600,11 @@ def test_office_doc_workbook_named_doc_is_read_as_sheet() -> None:
     assert "申报汇总" in document.text.splitlines()
 
 
+def test_office_word_file_named_xls_is_read_as_doc() -> None:
+    assert read_document(fixture("notice.doc"), "附件1.xls") == read_document(
+        fixture("notice.doc"), "附件1.doc")
+
+
 # ---------------------------------------------------------------------------------------
 # XLS, XLSX
 

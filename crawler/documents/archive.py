@@ -21,6 +21,7 @@ import struct
 import sys
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,7 @@ from policywatch.crawler.documents.base import (
     Document,
     DocumentError,
     EmptyDocument,
+    Reader,
     UnreadableDocument,
     UnsupportedFormat,
 )
@@ -283,24 +285,39 @@ class _Bundle:
     members: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _read_member_document(
-    payload: bytes, name: str, depth: int, budget: _Budget
-) -> tuple[Document, str]:
-    # Imported here: the registry imports this module to register read_zip.
-    from policywatch.crawler.documents.registry import READERS, detect_format
+@dataclass(frozen=True)
+class MemberFormats:
+    """How a bundle tells its members' formats and reads them.
 
+    The registry (:mod:`policywatch.crawler.documents.registry`) hands in its own choice:
+    it lists :func:`read_zip` among its readers, so this module cannot import it.
+
+    Attributes:
+        detect: the format name of a member's bytes and file name.
+        reader_for: the reader for a format and the bytes (None when there is none).
+    """
+
+    detect: Callable[[bytes, str | None], str]
+    reader_for: Callable[[str, bytes], Reader | None]
+
+
+def _read_member_document(
+    payload: bytes, name: str, depth: int, budget: _Budget, formats: MemberFormats
+) -> tuple[Document, str]:
     if not payload.strip():
         raise EmptyDocument("the member is empty")
-    fmt = detect_format(payload, name)
+    fmt = formats.detect(payload, name)
     if fmt == "zip":
-        return _read_bundle(payload, depth + 1, budget, f"nested archive {name!r}"), fmt
-    reader = READERS.get(fmt)
+        return _read_bundle(payload, depth + 1, budget, f"nested archive {name!r}",
+                            formats), fmt
+    reader = formats.reader_for(fmt, payload)
     if reader is None:
         raise UnsupportedFormat(f"no reader for format {fmt!r}")
     return reader(payload, None), fmt
 
 
-def _read_bundle(data: bytes, depth: int, budget: _Budget, what: str) -> Document:
+def _read_bundle(data: bytes, depth: int, budget: _Budget, what: str,
+                 formats: MemberFormats) -> Document:
     limits = LIMITS
     if depth > limits.max_depth:
         raise ArchiveLimitExceeded(
@@ -311,14 +328,15 @@ def _read_bundle(data: bytes, depth: int, budget: _Budget, what: str) -> Documen
     with archive:
         embedded = _container_format(archive)
         if embedded is not None:
-            from policywatch.crawler.documents.registry import READERS
-
-            return READERS[embedded](data, None)
+            reader = formats.reader_for(embedded, data)
+            if reader is None:
+                raise UnsupportedFormat(f"no reader for format {embedded!r}")
+            return reader(data, None)
         infos = [info for info in archive.infolist() if not info.is_dir()]
         budget.spend(sum(info.file_size for info in infos), what)
         bundle = _Bundle()
         for info in infos:
-            _read_one(archive, info, depth, budget, bundle)
+            _read_one(archive, info, depth, budget, bundle, formats)
     if not bundle.members:
         raise EmptyDocument(f"{what} has no members")
     if not bundle.blocks:
@@ -337,7 +355,7 @@ def _read_bundle(data: bytes, depth: int, budget: _Budget, what: str) -> Documen
 
 def _read_one(
     archive: zipfile.ZipFile, info: zipfile.ZipInfo, depth: int, budget: _Budget,
-    bundle: _Bundle,
+    bundle: _Bundle, formats: MemberFormats,
 ) -> None:
     """Read one member into ``bundle``, recording its status."""
     name = member_name(info)
@@ -355,7 +373,7 @@ def _read_one(
         return
     try:
         payload = read_member(archive, info, "ZIP archive")
-        document, fmt = _read_member_document(payload, name, depth, budget)
+        document, fmt = _read_member_document(payload, name, depth, budget, formats)
     except ArchiveLimitExceeded:
         raise
     except EmptyDocument:
@@ -376,7 +394,8 @@ def _read_one(
         bundle.blocks.append(f"【附件：{name}】\n{document.text}")
 
 
-def read_zip(data: bytes, declared_charset: str | None = None) -> Document:
+def read_zip(data: bytes, declared_charset: str | None = None, *,
+             formats: MemberFormats) -> Document:
     """Read a ZIP bundle of attachments into one :class:`Document`.
 
     Each member is read by the reader for its format; nested ZIPs are read up to
@@ -386,9 +405,12 @@ def read_zip(data: bytes, declared_charset: str | None = None) -> Document:
     ``chars`` for members read and ``error`` for failures. A ZIP that is really a DOCX,
     XLSX or OFD is handed to that reader.
 
+    The registry's ``zip`` reader calls it with the registry's formats.
+
     Args:
         data: the archive's bytes.
         declared_charset: ignored; member names carry their own encoding.
+        formats: how members are detected and read.
 
     Raises:
         EmptyDocument: the archive has no members.
@@ -397,4 +419,4 @@ def read_zip(data: bytes, declared_charset: str | None = None) -> Document:
         UnsupportedFormat: every member is of a format no reader knows (images ...).
     """
     del declared_charset
-    return _read_bundle(data, 1, _Budget(LIMITS.max_total_bytes), "ZIP archive")
+    return _read_bundle(data, 1, _Budget(LIMITS.max_total_bytes), "ZIP archive", formats)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,3 +42,7 @@ class Document:
     title: str | None = None
     encoding: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+
+
+#: A format reader: the file's bytes and the charset its server declared (or None).
+Reader = Callable[[bytes, str | None], Document]

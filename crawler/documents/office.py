@@ -17,7 +17,6 @@ Table row ends are told apart from cell ends through the paragraph properties
 from __future__ import annotations
 
 import bisect
-import io
 import re
 import struct
 from collections.abc import Iterator
@@ -31,16 +30,21 @@ from lxml import etree
 from policywatch.crawler.documents.archive import find_member, open_zip, parse_xml, read_member
 from policywatch.crawler.documents.base import (
     Document,
-    DocumentError,
     UnreadableDocument,
     UnsupportedFormat,
+)
+from policywatch.crawler.documents.ole import (
+    ole_kind,
+    ole_stream,
+    ole_title,
+    open_ole,
+    unknown_ole_error,
 )
 
 DOCX_READER = f"lxml-{lxml.__version__}/policywatch.docx.v1"
 DOC_READER = f"olefile-{olefile.__version__}/policywatch.doc.v1"
 WPS_READER = f"olefile-{olefile.__version__}/policywatch.wps.v1"
 
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _OFFICE_DOCUMENT_REL = re.compile(r"/officeDocument$")
 
 # ---------------------------------------------------------------------------------------
@@ -191,101 +195,6 @@ def read_docx(data: bytes, declared_charset: str | None = None) -> Document:
         text = _tidy(list(_docx_blocks(bodies[0] if bodies else root)))
         title = _core_title(archive, "DOCX file")
     return Document(format="docx", text=text, reader=DOCX_READER, title=title)
-
-
-# ---------------------------------------------------------------------------------------
-# OLE compound files (DOC, WPS, and the checks XLS shares)
-
-
-def open_ole(data: bytes, what: str) -> olefile.OleFileIO:
-    """Open an OLE compound file.
-
-    Raises:
-        UnsupportedFormat: not a compound file at all (WPS 2000 and older are not).
-        UnreadableDocument: corrupt or truncated.
-    """
-    if not data.startswith(_OLE_MAGIC):
-        raise UnsupportedFormat(f"{what} is not an OLE compound file")
-    try:
-        return olefile.OleFileIO(io.BytesIO(data))
-    except Exception as exc:  # olefile raises OSError, struct.error, IndexError ...
-        raise UnreadableDocument(f"{what} is corrupt or truncated: {exc}") from exc
-
-
-def ole_kind(ole: olefile.OleFileIO) -> str | None:
-    """Name what an OLE file holds, from its streams.
-
-    Returns:
-        ``"encrypted"`` (a password-protected DOCX/XLSX wrapper), ``"word"``, ``"excel"``,
-        ``"powerpoint"``, ``"works"`` (Microsoft Works, also ``.wps``) or None.
-    """
-    if ole.exists("EncryptedPackage") or ole.exists("EncryptionInfo"):
-        return "encrypted"
-    if ole.exists("WordDocument"):
-        return "word"
-    if ole.exists("Workbook") or ole.exists("Book"):
-        return "excel"
-    if ole.exists("PowerPoint Document"):
-        return "powerpoint"
-    if ole.exists("MatOST") or ole.exists("CONTENTS"):
-        return "works"
-    return None
-
-
-def unknown_ole_error(ole: olefile.OleFileIO, what: str, expected: str) -> DocumentError:
-    """The error for an OLE file without the stream a reader needs.
-
-    No streams at all means the directory is garbage (corrupt); other streams mean a
-    format we do not read (Visio, MSG, ...), which the caller may keep as it is.
-    """
-    try:
-        streams = ["/".join(path) for path in ole.listdir()]
-    except Exception:  # a directory too broken to list
-        streams = []
-    if not streams:
-        return UnreadableDocument(f"{what}: the compound file's directory is corrupt or empty")
-    return UnsupportedFormat(f"{what} holds no {expected} (streams: {', '.join(streams[:8])})")
-
-
-def ole_stream(ole: olefile.OleFileIO, name: str, what: str) -> bytes:
-    try:
-        with closing(ole.openstream(name)) as stream:
-            return stream.read()
-    except Exception as exc:  # a broken FAT chain surfaces as OSError or IndexError
-        raise UnreadableDocument(f"{what}: stream {name} is corrupt: {exc}") from exc
-
-
-def _decode_property(value: bytes, codepage: object) -> str:
-    """Decode an 8-bit property string by its property set's code page.
-
-    The code page is stored as a signed 16-bit integer (65001, UTF-8, reads as -535);
-    when it is missing or wrong, UTF-8 and then GB18030 are tried.
-    """
-    candidates = []
-    if isinstance(codepage, int):
-        number = codepage & 0xFFFF
-        candidates.append("utf-8" if number == 65001 else f"cp{number}")
-    for codec in [*candidates, "utf-8", "gb18030"]:
-        try:
-            return value.decode(codec)
-        except (UnicodeDecodeError, LookupError):
-            continue
-    return value.decode("gb18030", errors="replace")
-
-
-def ole_title(ole: olefile.OleFileIO) -> str | None:
-    """Return the SummaryInformation title, decoded with the property set's code page."""
-    try:
-        meta = ole.get_metadata()
-    except Exception:  # a broken property set is no reason to lose the text
-        return None
-    title = meta.title
-    if isinstance(title, bytes):
-        title = _decode_property(title, meta.codepage)
-    if not isinstance(title, str):
-        return None
-    title = " ".join(title.replace("\x00", "").split())
-    return title or None
 
 
 # ---------------------------------------------------------------------------------------
@@ -549,10 +458,6 @@ def _read_word97(data: bytes, fmt: str, reader: str) -> Document:
     ole = open_ole(data, what)
     with closing(ole):
         kind = ole_kind(ole)
-        if kind == "excel":
-            from policywatch.crawler.documents.sheets import read_xls  # a workbook saved as .doc
-
-            return read_xls(data)
         if kind == "encrypted":
             raise UnreadableDocument(f"{what} is a password-protected (encrypted) Office file")
         if kind == "powerpoint":
@@ -574,6 +479,9 @@ def _read_word97(data: bytes, fmt: str, reader: str) -> Document:
 
 def read_doc(data: bytes, declared_charset: str | None = None) -> Document:
     """Read a Word 97-2003 ``.doc`` (main text; table rows one per line).
+
+    A workbook saved as ``.doc`` is an XLS to this reader's caller
+    (:func:`policywatch.crawler.documents.registry.reader_for` looks inside first).
 
     Raises:
         UnreadableDocument: corrupt, truncated or password-protected.

@@ -1,21 +1,31 @@
-"""Choosing the reader for a file: by content first, then name, then Content-Type."""
+"""Choosing the reader for a file: by content first, then name, then Content-Type.
+
+The readers import nothing from here; a ZIP bundle reads its members with this module's
+choice because :func:`read_bundle` hands it in
+(:class:`~policywatch.crawler.documents.archive.MemberFormats`).
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 
-from policywatch.crawler.documents.archive import read_zip
-from policywatch.crawler.documents.base import Document, EmptyDocument, UnsupportedFormat
+from policywatch.crawler.documents.archive import MemberFormats, read_zip
+from policywatch.crawler.documents.base import Document, EmptyDocument, Reader, UnsupportedFormat
 from policywatch.crawler.documents.encoding import looks_binary
 from policywatch.crawler.documents.html import read_html
 from policywatch.crawler.documents.ofd import read_ofd
 from policywatch.crawler.documents.office import read_doc, read_docx, read_wps
+from policywatch.crawler.documents.ole import ole_kind_of
 from policywatch.crawler.documents.pdf import read_pdf
 from policywatch.crawler.documents.sheets import read_xls, read_xlsx
 from policywatch.crawler.documents.text import read_text
 
-Reader = Callable[[bytes, str | None], Document]
+
+def read_bundle(data: bytes, declared_charset: str | None = None) -> Document:
+    """Read a ZIP bundle (:func:`~policywatch.crawler.documents.archive.read_zip`), each
+    member with the reader this module chooses for it."""
+    return read_zip(data, declared_charset, formats=MEMBER_FORMATS)
+
 
 READERS: dict[str, Reader] = {
     "html": read_html,
@@ -27,8 +37,10 @@ READERS: dict[str, Reader] = {
     "xls": read_xls,
     "xlsx": read_xlsx,
     "ofd": read_ofd,
-    "zip": read_zip,
+    "zip": read_bundle,
 }
+# OLE compound files: what they hold can differ from what their name says.
+_OLE_FORMATS = {"doc", "wps", "xls"}
 
 _EXTENSIONS = {
     ".html": "html", ".htm": "html", ".shtml": "html", ".xhtml": "html",
@@ -94,6 +106,27 @@ def detect_format(data: bytes, filename: str | None = None,
     return by_name or by_type or "unknown"
 
 
+def reader_for(fmt: str, data: bytes) -> Reader | None:
+    """The reader for a format; an Office 97-2003 file is read by what it holds.
+
+    Sites publish workbooks saved as ``.doc`` and Word files saved as ``.xls``; the OLE
+    streams (:func:`~policywatch.crawler.documents.ole.ole_kind_of`) tell them apart.
+
+    >>> reader_for("pdf", b"%PDF-1.7").__name__, reader_for("doc", b"not OLE").__name__
+    ('read_pdf', 'read_doc')
+    """
+    if fmt in _OLE_FORMATS:
+        holds = ole_kind_of(data)
+        if holds == "excel":
+            fmt = "xls"
+        elif holds == "word" and fmt == "xls":
+            fmt = "doc"
+    return READERS.get(fmt)
+
+
+MEMBER_FORMATS = MemberFormats(detect=detect_format, reader_for=reader_for)
+
+
 def _charset_of(content_type: str | None) -> str | None:
     for part in (content_type or "").split(";")[1:]:
         key, _, value = part.partition("=")
@@ -119,7 +152,7 @@ def read_document(data: bytes, filename: str | None = None,
     if not data.strip():
         raise EmptyDocument("the file is empty")
     fmt = detect_format(data, filename, content_type)
-    reader = READERS.get(fmt)
+    reader = reader_for(fmt, data)
     if reader is None:
         raise UnsupportedFormat(f"no reader for format {fmt!r}")
     return reader(data, _charset_of(content_type))

@@ -23,7 +23,7 @@ from policywatch.crawler.documents.base import (
     DocumentError,
     UnreadableDocument,
 )
-from policywatch.crawler.documents.office import (
+from policywatch.crawler.documents.ole import (
     ole_kind,
     ole_stream,
     ole_title,
@@ -128,6 +128,9 @@ def _xls_cell(cell: xlrd.sheet.Cell, datemode: int) -> str:
 def read_xls(data: bytes, declared_charset: str | None = None) -> Document:
     """Read an Excel 97-2003 (BIFF8, or BIFF5 with its code page) workbook.
 
+    A Word file saved as ``.xls`` is a DOC to this reader's caller
+    (:func:`policywatch.crawler.documents.registry.reader_for` looks inside first).
+
     Raises:
         UnreadableDocument: corrupt, truncated or password-protected.
         UnsupportedFormat: an OLE file that holds no workbook.
@@ -137,10 +140,6 @@ def read_xls(data: bytes, declared_charset: str | None = None) -> Document:
     ole = open_ole(data, what)
     with closing(ole):
         kind = ole_kind(ole)
-        if kind == "word":
-            from policywatch.crawler.documents.office import read_doc  # a Word file saved as .xls
-
-            return read_doc(data)
         if kind == "encrypted":
             raise UnreadableDocument(f"{what} is a password-protected (encrypted) Office file")
         if kind != "excel":
