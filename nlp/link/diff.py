@@ -84,9 +84,39 @@ def _direction(op: str) -> str:
     return "lower" if op in _LOWER else "upper" if op in _UPPER else "exact"
 
 
-def _condition_signature(condition: Any, floors: frozenset[tuple[str, str]] = frozenset(),
-                         tier: str = "") -> str:
-    """What a condition is about, without its numbers (a changed band is a change).
+def _bound(condition: dict[str, Any]) -> tuple[str, str, str]:
+    return (str(condition.get("metric")), str(condition.get("op")),
+            f"{float(condition.get('value', 0)):g}")
+
+
+def _condition_signature(condition: Any) -> str:
+    """A condition's identity, bounds included: each band of a table is its own criterion.
+
+    An alternative route is named by the metric it stands in for (its own threshold is
+    that metric's criterion, diffed on its own).
+
+    >>> _condition_signature({"all": [{"metric": "revenue", "op": ">=", "value": 5e7},
+    ...                               {"metric": "revenue", "op": "<=", "value": 1e8}]})
+    'if:revenue:<=:1e+08&revenue:>=:5e+07'
+    >>> _condition_signature({"alternative_to": {"metric": "revenue", "op": ">=", "value": 1}})
+    'alt:revenue'
+    """
+    if not condition:
+        return ""
+    if isinstance(condition, dict) and "alternative_to" in condition:
+        return "alt:" + str(condition["alternative_to"].get("metric"))
+    if isinstance(condition, dict) and "all" in condition:
+        parts = sorted(":".join(_bound(part)) for part in condition["all"]
+                       if isinstance(part, dict))
+        return "if:" + "&".join(parts)
+    if isinstance(condition, dict):
+        return "if:" + ":".join(_bound(condition))
+    return "if:" + str(condition)
+
+
+def _condition_shape(condition: Any, floors: frozenset[tuple[str, str]], tier: str) -> str:
+    """What a condition is about, without its numbers: criteria that lost their exact
+    partner may still pair on this, when exactly one on each side has it.
 
     "Revenue below 10 million, but equity financing of 20 million" (2022) and "revenue of
     15 million, or equity financing of 20 million" (2026) are the same route: a ceiling on
@@ -96,6 +126,10 @@ def _condition_signature(condition: Any, floors: frozenset[tuple[str, str]] = fr
         return ""
     if isinstance(condition, dict) and "alternative_to" in condition:
         return "alt:" + str(condition["alternative_to"].get("metric"))
+    if isinstance(condition, dict) and "all" in condition:
+        metrics = sorted({str(part.get("metric")) for part in condition["all"]
+                          if isinstance(part, dict)})
+        return "band:" + ",".join(metrics)
     if isinstance(condition, dict):
         metric, side = str(condition.get("metric")), _direction(condition.get("op", ""))
         if side == "upper" and (tier, metric) in floors:
@@ -109,12 +143,18 @@ def _floors(criteria: list[Criterion]) -> frozenset[tuple[str, str]]:
                      if _direction(c["op"]) == "lower" and not c.get("condition"))
 
 
-def criterion_key(criterion: Criterion, floors: frozenset[tuple[str, str]] = frozenset()
-                  ) -> tuple[str, str, str, str]:
-    """The identity of a criterion across versions: tier, metric, bound side, condition."""
+def criterion_key(criterion: Criterion) -> tuple[str, str, str, str]:
+    """The identity of a criterion across versions: tier, metric, bound side and its
+    condition with the condition's bounds (so every band and route stays apart)."""
+    return (str(criterion.get("tier")), str(criterion["metric"]), _direction(criterion["op"]),
+            _condition_signature(criterion.get("condition")))
+
+
+def _shape_key(criterion: Criterion, floors: frozenset[tuple[str, str]]
+               ) -> tuple[str, str, str, str]:
     tier = str(criterion.get("tier"))
     return (tier, str(criterion["metric"]), _direction(criterion["op"]),
-            _condition_signature(criterion.get("condition"), floors, tier))
+            _condition_shape(criterion.get("condition"), floors, tier))
 
 
 def describe_condition(condition: Any, language: str) -> str:
@@ -131,11 +171,37 @@ def describe_condition(condition: Any, language: str) -> str:
         metric = _display("metrics", condition.get("metric"), language)
         return f"适用于{metric} {describe_threshold(condition, language)}" if language == "zh" \
             else f"if {metric} {describe_threshold(condition, language)}"
+    if isinstance(condition, dict) and "all" in condition:
+        parts = [part for part in condition["all"] if isinstance(part, dict) and "op" in part]
+        metric = _display("metrics", parts[0].get("metric"), language) if parts else ""
+        bounds = (" 且 " if language == "zh" else " and ").join(
+            describe_threshold({**part, "period": None}, language) for part in parts)
+        return f"适用于{metric} {bounds}" if language == "zh" else f"if {metric} {bounds}"
     return str(condition)
+
+
+def _band_note(criterion: Criterion | None, language: str) -> str:
+    """Which band of a table a criterion belongs to (routes are named elsewhere)."""
+    condition = (criterion or {}).get("condition")
+    if not isinstance(condition, dict) or "alternative_to" in condition:
+        return ""
+    text = describe_condition(condition, language)
+    return f"（{text}）" if language == "zh" else f" ({text})"
 
 
 def _typed(criterion: Criterion) -> dict[str, Any]:
     return {k: criterion.get(k) for k in ("op", "value", "unit", "period", "condition")}
+
+
+def _substance(criterion: Criterion) -> dict[str, Any]:
+    """What must differ for a criterion to have changed. An alternative route is compared by
+    the metric it stands in for: that metric's own threshold is its own criterion, so a new
+    revenue floor is one change, not also a change of every route around it."""
+    typed = _typed(criterion)
+    condition = typed["condition"]
+    if isinstance(condition, dict) and "alternative_to" in condition:
+        typed["condition"] = {"alternative_to": condition["alternative_to"].get("metric")}
+    return typed
 
 
 def _summary(change: str, old: Criterion | None, new: Criterion | None, language: str) -> str:
@@ -157,6 +223,8 @@ def _summary(change: str, old: Criterion | None, new: Criterion | None, language
         after = describe_condition(new.get("condition"), language)
         condition_note = f"；条件：{before} → {after}" if language == "zh" else \
             f"; condition: {before} -> {after}"
+    if not alternative and not condition_note:
+        alternative = _band_note(sample, language)
     if language == "zh":
         verb = {"changed": "", "added": "新增：", "removed": "删除："}[change]
         if change == "changed":
@@ -170,12 +238,62 @@ def _summary(change: str, old: Criterion | None, new: Criterion | None, language
     return f"{tier}: {word}: {metric}{alternative} {describe_threshold(sample, 'en')}"
 
 
+def _pair_criteria(old: list[Criterion], new: list[Criterion]
+                   ) -> list[tuple[Criterion | None, Criterion | None]]:
+    """Pair two versions' criteria: same identity first, then the same shape where exactly
+    one criterion on each side is left with it; everything else is removed or added."""
+    def unique(items: list[Criterion]) -> list[Criterion]:
+        seen: set[str] = set()
+        kept = []
+        for item in items:  # a criterion restated in a summary clause is one criterion
+            mark = json.dumps([criterion_key(item), _substance(item)], sort_keys=True,
+                              default=str)
+            if mark not in seen:
+                seen.add(mark)
+                kept.append(item)
+        return kept
+
+    old, new = unique(old), unique(new)
+    pairs: list[tuple[Criterion | None, Criterion | None]] = []
+    free_old: dict[tuple[str, str, str, str], list[Criterion]] = {}
+    for item in old:
+        free_old.setdefault(criterion_key(item), []).append(item)
+    left_new: list[Criterion] = []
+    for item in new:
+        partners = free_old.get(criterion_key(item))
+        if partners:
+            pairs.append((partners.pop(0), item))
+        else:
+            left_new.append(item)
+    left_old = [item for items in free_old.values() for item in items]
+    old_floors, new_floors = _floors(old), _floors(new)
+    by_shape_old: dict[tuple[str, str, str, str], list[Criterion]] = {}
+    by_shape_new: dict[tuple[str, str, str, str], list[Criterion]] = {}
+    for item in left_old:
+        by_shape_old.setdefault(_shape_key(item, old_floors), []).append(item)
+    for item in left_new:
+        by_shape_new.setdefault(_shape_key(item, new_floors), []).append(item)
+    paired_old: set[int] = set()
+    for item in left_new:
+        shape = _shape_key(item, new_floors)
+        olds, news = by_shape_old.get(shape, []), by_shape_new.get(shape, [])
+        if len(olds) == 1 and len(news) == 1:
+            pairs.append((olds[0], item))
+            paired_old.add(id(olds[0]))
+        else:
+            pairs.append((None, item))
+    pairs.extend((item, None) for item in left_old if id(item) not in paired_old)
+    return pairs
+
+
 def criteria_changes(old: list[Criterion], new: list[Criterion]) -> list[dict[str, Any]]:
     """Compare two versions' criteria; unchanged ones produce no entry.
 
-    Criteria are matched by tier, metric, bound side (a floor or a ceiling) and what their
-    condition is about, so "revenue >= 10 million" and "revenue >= 15 million" are one
-    criterion changed, not one removed and one added.
+    A criterion's identity is its tier, metric, bound side (a floor or a ceiling) and its
+    condition with the condition's bounds, so "revenue >= 10 million" and "revenue >= 15
+    million" are one criterion changed, and each band of an R&D table is diffed on its
+    own. Criteria whose condition itself changed pair up only when that is unambiguous;
+    otherwise the old one is reported removed and the new one added, never dropped.
 
     >>> old = [{"tier": "srdi_sme", "metric": "revenue", "op": ">=", "value": 10000000,
     ...         "unit": "yuan", "period": "last_year", "condition": None}]
@@ -183,23 +301,14 @@ def criteria_changes(old: list[Criterion], new: list[Criterion]) -> list[dict[st
     >>> criteria_changes(old, new)[0]["summary_en"]
     'SRDI SMEs: revenue threshold >= 10 million yuan (last year) -> >= 15 million yuan (last year)'
     """
-    def index(items: list[Criterion]) -> dict[tuple[str, str, str, str], Criterion]:
-        keyed: dict[tuple[str, str, str, str], Criterion] = {}
-        floors = _floors(items)
-        for item in items:
-            keyed.setdefault(criterion_key(item, floors), item)
-        return keyed
-
-    before, after = index(old), index(new)
-    order = list(after) + [key for key in before if key not in after]
     changes = []
-    for key in order:
-        was, now = before.get(key), after.get(key)
-        if was is not None and now is not None and _typed(was) == _typed(now):
+    for was, now in _pair_criteria(old, new):
+        if was is not None and now is not None and _substance(was) == _substance(now):
             continue
         change = "changed" if was is not None and now is not None else (
             "added" if now is not None else "removed")
         sample = now or was
+        assert sample is not None
         changes.append({
             "tier": sample.get("tier"),
             "metric": sample["metric"],
