@@ -26,6 +26,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_architecture import AUDITED_RUN
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_REFERENCE = ROOT.parent / "shared" / "reference"
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
@@ -141,6 +143,8 @@ def _env(venv: Path) -> dict[str, str]:
 
 @pytest.mark.slow
 def test_wheel_installs_and_runs_from_an_unrelated_folder(wheel, tmp_path: Path):
+    """``demo``, ``import``, ``extract --json`` and ``bench extract`` from the installed
+    wheel, in a folder that is neither the checkout nor beside ``shared/``."""
     started = time.monotonic()
     built, _ = wheel
     venv = _fresh_venv(tmp_path, built)
@@ -192,6 +196,21 @@ def test_wheel_installs_and_runs_from_an_unrelated_folder(wheel, tmp_path: Path)
     assert "srdi_sme" in result["tiers"]
     found = {(c["metric"], c["op"], c["value"]) for c in result["criteria"]}
     assert ("years_in_niche", ">=", 2) in found, found
+
+    # The benchmark's labelled sets ship in the wheel: run under an audit hook, it opens
+    # nothing in the checkout (tests/ included).
+    log = tmp_path / "opened.json"
+    bench = run(str(venv / "bin" / "python"), "-c", AUDITED_RUN, str(log), "bench", "extract")
+    assert bench.returncode == 0 and log.exists(), bench.stdout[-2000:] + bench.stderr[-3000:]
+    audit = json.loads(log.read_text(encoding="utf-8"))
+    assert audit["code"] == 0, bench.stdout[-2000:] + bench.stderr[-3000:]
+    assert "labelled set:" in bench.stdout and "criteria: precision" in bench.stdout, (
+        bench.stdout[-2000:])
+    dependencies = Path(sys.prefix).resolve()  # this venv (.venv/ may sit in the checkout)
+    in_checkout = sorted({p for _, p in audit["opened"]
+                          if Path(p).resolve().is_relative_to(ROOT)
+                          and not Path(p).resolve().is_relative_to(dependencies)})
+    assert not in_checkout, f"the installed package read the checkout: {in_checkout[:10]}"
     elapsed = time.monotonic() - started
-    print(f"wheel install + demo + import + extract: {elapsed:.1f}s")
+    print(f"wheel install + demo + import + extract + bench extract: {elapsed:.1f}s")
     assert elapsed < 240, f"the packaging test took {elapsed:.0f}s"
