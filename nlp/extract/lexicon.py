@@ -35,6 +35,62 @@ def load_data(name: str) -> dict[str, Any]:
         return json.load(handle)
 
 
+# -- one data file per concept -----------------------------------------------------------
+# Every wording of a tier is in tiers.json and every wording of a metric in metrics.json:
+# the exact phrases extraction reads, the names people see ("display"), the looser words a
+# searcher types ("search") and, for tiers, the title words linking compares ("title_words").
+# The functions below are how the other stages read them.
+
+
+def display_names(kind: str) -> dict[str, dict[str, str]]:
+    """How diffs, alerts and commands name the ids of ``kind``: ``{id: {"zh", "en"}}``.
+
+    ``tiers`` and ``metrics`` come from their own files (the tier key ``null`` is
+    tiers.json's ``no_tier``); ``periods`` and ``ops`` from display.json.
+
+    >>> display_names("metrics")["revenue"], display_names("ops")[">="]["zh"]
+    ({'zh': '营业收入', 'en': 'revenue'}, '≥')
+    >>> display_names("tiers")["little_giant"]["en"]
+    '"Little Giant" enterprises'
+    """
+    return _display_names(kind)
+
+
+@cache
+def _display_names(kind: str) -> dict[str, dict[str, str]]:
+    if kind not in ("tiers", "metrics"):
+        return load_data("display")[kind]
+    spec = load_data(kind)
+    names = {key: entry["display"] for key, entry in spec[kind].items() if "display" in entry}
+    if kind == "tiers":
+        names["null"] = spec["no_tier"]
+    return names
+
+
+def search_wordings(kind: str) -> list[dict[str, Any]]:
+    """The search glossary's entries for ``tiers`` or ``metrics``, in their file's order.
+
+    Each is ``{"kind": "tier"|"metric", "id", "zh", "en"}`` from an id's ``search`` words.
+
+    >>> [entry["id"] for entry in search_wordings("tiers")]
+    ['innovative_sme', 'srdi_sme', 'little_giant']
+    """
+    singular = {"tiers": "tier", "metrics": "metric"}[kind]
+    return [{"kind": singular, "id": key, "zh": list(entry["search"]["zh"]),
+             "en": list(entry["search"]["en"])}
+            for key, entry in load_data(kind)[kind].items() if "search" in entry]
+
+
+def tier_title_words() -> dict[str, dict[str, list[str]]]:
+    """Title-vocabulary concepts named by tier ids (see title_terms.json for the rest).
+
+    >>> tier_title_words()["little_giant"]["zh"]
+    ['小巨人']
+    """
+    return {key: entry["title_words"] for key, entry in load_data("tiers")["tiers"].items()
+            if "title_words" in entry}
+
+
 def fold_width(text: str) -> str:
     """Fold full-width ASCII (digits, letters, ``％``, ``．``) and U+3000 to half-width.
 

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from difflib import SequenceMatcher
 from typing import Any
 
-from policywatch.nlp.extract.lexicon import load_data
+from policywatch.nlp.extract.lexicon import display_names
 
 DIFF_VERSION = "policywatch.diff.v1"
 Criterion = dict[str, Any]
@@ -37,7 +37,7 @@ SAME_CLAUSE_SIMILARITY = 0.5
 
 # -- naming things for people -------------------------------------------------------------
 def _display(kind: str, key: Any, language: str) -> str:
-    entry = load_data("display")[kind].get(str(key))
+    entry = display_names(kind).get(str(key))
     return entry[language] if entry else str(key)
 
 

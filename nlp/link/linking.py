@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
-from policywatch.nlp.extract.lexicon import load_data
+from policywatch.nlp.extract.lexicon import load_data, tier_title_words
 from policywatch.nlp.link.diff import diff_versions
 from policywatch.nlp.link.lineage import (
     LINKER_VERSION,
@@ -92,12 +92,12 @@ def _points_at(ref: dict[str, Any], target: dict[str, Any]) -> bool:
 # -- translations without a multilingual model -------------------------------------------
 @lru_cache(maxsize=1)
 def _concept_phrases() -> dict[str, dict[str, list[str]]]:
-    concepts = dict(load_data("title_terms")["concepts"])
-    return concepts
+    return {**load_data("title_terms")["concepts"], **tier_title_words()}
 
 
 def title_concepts(title: str | None, language: str) -> set[str]:
-    """The title-vocabulary concepts a title contains (see ``data/title_terms.json``).
+    """The title-vocabulary concepts a title contains (``data/title_terms.json``, and the
+    tiers' ``title_words`` in ``data/tiers.json``).
 
     >>> sorted(title_concepts("China issues interim measures to cultivate high-quality SMEs",
     ...                       "en"))

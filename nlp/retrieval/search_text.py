@@ -22,6 +22,7 @@ answers rather than at a whole notice.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ import jieba
 import snowballstemmer
 
 from policywatch.nlp.extract.clauses import clause_parser
-from policywatch.nlp.extract.lexicon import DATA_DIR, load_data
+from policywatch.nlp.extract.lexicon import load_data, search_wordings
 from policywatch.nlp.extract.notice import detect_language
 from policywatch.nlp.extract.spacy_pipeline import USER_DICTIONARY, get_pipeline
 
@@ -52,8 +53,20 @@ _SKIPPED_CLAUSE_STYLES = {"chapter", "section"}
 
 @lru_cache(maxsize=1)
 def glossary() -> dict:
-    """Return the bilingual policy glossary (``nlp/data/glossary.json``), cached."""
-    return load_data("glossary")
+    """Return the bilingual policy glossary, cached.
+
+    ``nlp/data/glossary.json`` with its ``{"include": "tiers"}`` and ``{"include":
+    "metrics"}`` entries replaced by the search wordings of tiers.json and metrics.json
+    (:func:`~policywatch.nlp.extract.lexicon.search_wordings`), in place.
+    """
+    data = load_data("glossary")
+    entries: list[dict] = []
+    for entry in data["entries"]:
+        if "include" in entry:
+            entries.extend(search_wordings(entry["include"]))
+        else:
+            entries.append(entry)
+    return {**data, "entries": entries}
 
 
 @lru_cache(maxsize=1)
@@ -76,7 +89,8 @@ def segmenter_tag() -> str:
     True
     """
     digest = hashlib.sha256(USER_DICTIONARY.read_bytes())
-    digest.update((DATA_DIR / "glossary.json").read_bytes())
+    # The glossary as search reads it: its tier and metric words live in other files.
+    digest.update(json.dumps(glossary(), ensure_ascii=False, sort_keys=True).encode("utf-8"))
     return f"{SEARCH_TERMS_VERSION}+jieba-{jieba.__version__}+data-{digest.hexdigest()[:8]}"
 
 

@@ -52,12 +52,11 @@ def _config_option(func: Any) -> Any:
 
 def _metric_ids(values: tuple[str, ...]) -> list[str]:
     """Metric ids from ids or display names in Chinese or English (营业收入, revenue)."""
-    from policywatch.nlp.extract.lexicon import load_data
+    from policywatch.nlp.extract.lexicon import display_names
 
     names: dict[str, str] = {}
-    for key, entry in load_data("display")["metrics"].items():
-        if key != "null":
-            names.update({str(name).casefold(): key for name in (key, *entry.values())})
+    for key, entry in display_names("metrics").items():
+        names.update({str(name).casefold(): key for name in (key, *entry.values())})
     ids = []
     for value in values:
         key = names.get(value.strip().casefold())
