@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.audit_support import AUDITED_RUN
+
 APP = ("policywatch.cli", "policywatch.commands", "policywatch.alerts", "policywatch.demo")
 CASES = [
     ("policywatch.store",
@@ -231,39 +233,6 @@ def _offences_at(path: Path, depth: int) -> list[str]:
         LIBRARY_ROOT = saved
 
 
-AUDITED_RUN = r"""
-import json, os, sys
-opened, busy = [], [False]
-
-def hook(event, args):
-    if busy[0] or event not in ("open", "os.listdir", "os.scandir"):
-        return
-    busy[0] = True
-    try:
-        path = args[0] if args else None
-        if isinstance(path, (str, bytes, os.PathLike)):
-            opened.append([event, os.path.abspath(os.fsdecode(path))])
-    finally:
-        busy[0] = False
-
-sys.addaudithook(hook)
-code = 0
-try:
-    from policywatch.cli import cli
-    cli.main(sys.argv[2:], prog_name="policywatch", standalone_mode=False)
-except SystemExit as exc:
-    code = exc.code or 0
-except BaseException as exc:
-    import traceback
-    traceback.print_exc()
-    code = 1
-busy[0] = True
-import policywatch, policywatch.crawler, policywatch.nlp, policywatch.store
-packages = [p for m in (policywatch, policywatch.crawler, policywatch.nlp, policywatch.store)
-            for p in m.__path__]
-with open(sys.argv[1], "w", encoding="utf-8") as handle:
-    json.dump({"opened": opened, "packages": packages, "code": code}, handle)
-"""
 
 
 def _audited(tmp_path: Path, *args: str) -> tuple[set[str], set[str]]:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_architecture import AUDITED_RUN
+from tests.audit_support import AUDITED_RUN
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_REFERENCE = ROOT.parent / "shared" / "reference"
