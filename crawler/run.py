@@ -2,7 +2,8 @@
 
 Twisted's reactor starts once per process, so a caller that crawls more than once (the
 demo crawls, moves the replay forward in time, and crawls again) uses
-:func:`run_crawl_subprocess`, which runs ``python -m crawler.run`` with the same options.
+:func:`run_crawl_subprocess`, which runs ``python -m policywatch.crawler.run`` with the same
+options.
 """
 
 from __future__ import annotations
@@ -128,8 +129,8 @@ def run_crawl_subprocess(db_path: str | Path, sources: list[str] | None = None, 
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m crawler.run``: crawl and print the runs as JSON on stdout."""
-    parser = argparse.ArgumentParser(prog="python -m crawler.run")
+    """``python -m policywatch.crawler.run``: crawl and print the runs as JSON on stdout."""
+    parser = argparse.ArgumentParser(prog="python -m policywatch.crawler.run")
     parser.add_argument("sources", nargs="*")
     parser.add_argument("--db", required=True)
     parser.add_argument("--replay")
