@@ -4,10 +4,10 @@ Why not ``pytest --doctest-modules``: pytest collects doctests by file path. The
 card's folders ``crawler/``, ``nlp/`` and ``store/`` are installed as ``policywatch.crawler``,
 ``policywatch.nlp`` and ``policywatch.store`` (``package-dir`` in pyproject.toml), so
 collecting ``crawler/run.py`` from the checkout imports it as the top-level module
-``crawler.run`` (with ``rootdir`` on ``sys.path``) or as a nameless file module
-(``--import-mode=importlib``): a second copy of the module, with its own globals, beside
-the ``policywatch.crawler.run`` the rest of the code imports, and a name that exists in no
-installed wheel. Instead this module walks the installed ``policywatch`` package
+``crawler.run`` (pytest 9, with the default import mode and with
+``--import-mode=importlib`` alike): a second copy of the module, with its own globals,
+beside the ``policywatch.crawler.run`` the rest of the code imports, and a name that exists
+in no installed wheel. Instead this module walks the installed ``policywatch`` package
 (``pkgutil.iter_modules`` over each package's ``__path__``, starting from the roots that
 pyproject's ``package-dir`` names, because the editable install maps the sub-packages
 from other folders), imports every module by its ``policywatch.`` name and runs
