@@ -1,4 +1,4 @@
-"""Crawl-wide extensions: the runs log, the WARC archive of raw responses, progress."""
+"""Crawl-wide extensions: the runs log, the WARC archive of raw responses, a progress log."""
 
 from __future__ import annotations
 
@@ -119,7 +119,7 @@ class WarcArchive:
             self.handle.close()
 
 
-class Progress:
+class ProgressLog:
     """Print one line per stored notice to stderr (``POLICYWATCH_PROGRESS``)."""
 
     def __init__(self, crawler: Crawler) -> None:
@@ -127,7 +127,7 @@ class Progress:
         self.count = 0
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Progress:
+    def from_crawler(cls, crawler: Crawler) -> ProgressLog:
         ext = cls(crawler)
         if crawler.settings.getbool("POLICYWATCH_PROGRESS"):
             crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)

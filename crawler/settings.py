@@ -54,7 +54,7 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "policywatch.crawler.extensions.RunLog": 100,
     "policywatch.crawler.extensions.WarcArchive": 200,
-    "policywatch.crawler.extensions.Progress": 300,
+    "policywatch.crawler.extensions.ProgressLog": 300,
 }
 
 # policywatch's own settings (overridden by `policywatch crawl` options).

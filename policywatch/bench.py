@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from policywatch.errors import PolicywatchError
-
-Echo = Callable[[str], None]
+from policywatch.store.reporting import Echo
 
 
 def _synthetic_govcn_layer(root: Path, count: int) -> list[str]:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +28,8 @@ from policywatch.nlp.retrieval.search import run_demo_searches
 from policywatch.stages import process_pending
 from policywatch.store import open_store
 from policywatch.store.db import blob_root_for
+from policywatch.store.reporting import Echo
 
-Echo = Callable[[str], None]
 LATER_LAYER = "update-2026"
 
 
@@ -90,7 +89,7 @@ def _store_summary(db_path: Path) -> dict[str, Any]:
         }
 
 
-def run_demo(db_path: Path, echo: Echo, progress: Echo) -> dict[str, Any]:
+def run_demo(db_path: Path, echo: Echo) -> dict[str, Any]:
     """Run the demo and return the figures it printed (for tests)."""
     from policywatch.commands.crawl import summarize_run
 

@@ -6,12 +6,10 @@ stage can be rerun at any time and does only the missing work.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from policywatch.store import Store
-
-Echo = Callable[[str], None]
+from policywatch.store.reporting import Echo, silent
 
 
 def process_pending(store: Store, echo: Echo | None = None) -> dict[str, Any]:
@@ -21,7 +19,7 @@ def process_pending(store: Store, echo: Echo | None = None) -> dict[str, Any]:
     from policywatch.nlp.retrieval.embeddings import embedder_info, optional_embedder
     from policywatch.nlp.retrieval.indexing import index_pending
 
-    say = echo or (lambda _line: None)
+    say = echo or silent
     figures: dict[str, Any] = {}
     embedder, unavailable = optional_embedder()
     if embedder is not None:

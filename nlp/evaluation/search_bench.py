@@ -29,7 +29,6 @@ import resource
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +41,8 @@ from policywatch.nlp.retrieval.search_text import embed_key, embed_text
 from policywatch.store import Store, open_store
 from policywatch.store import search_index as idx
 from policywatch.store.identity import canonical_url
+from policywatch.store.reporting import Echo
 
-Echo = Callable[[str], None]
 QUERIES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "search" / "queries.json"
 SHARED_REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference"
 

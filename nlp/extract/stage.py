@@ -8,7 +8,6 @@ every version pending again, and each new row replaces only the older tag's rows
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from policywatch.nlp.extract.notice import EXTRACTOR_VERSION, extract_notice
@@ -18,10 +17,8 @@ from policywatch.store.extractions import (
     version_for_extraction,
     versions_pending_extraction,
 )
+from policywatch.store.reporting import Progress
 from policywatch.store.runs import finish_run, start_run
-
-Progress = Callable[[int, int, int], None]
-"""Called after each version as ``progress(done, total, version_id)``."""
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import Callable
 from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
@@ -43,8 +42,8 @@ from policywatch.store.lineage import (
     save_edge,
     save_lineage_notice,
 )
+from policywatch.store.reporting import Progress
 
-Progress = Callable[[int, int], None]
 TRANSLATION_DAYS = 3
 TRANSLATION_MIN_OVERLAP = 0.6
 TRANSLATION_MIN_CONCEPTS = 2
@@ -299,14 +298,20 @@ def record_changes(store: Store, notice_id: int) -> int:
 
 def run_linking(store: Store, progress: Progress | None = None,
                 embedder: Any | None = None) -> dict[str, int]:
-    """Link every pending notice; return counts of notices, edges and changes."""
+    """Link every pending notice; return counts of notices, edges and changes.
+
+    Args:
+        store: the open store.
+        progress: called after each notice as ``progress(done, total, notice_id)``.
+        embedder: the sentence model whose similarity supports links, if any.
+    """
     pending = notices_pending_linking(store, LINKER_VERSION)
     counts = {"notices": 0, "edges": 0, "changes": 0}
     for position, notice_id in enumerate(pending, 1):
         counts["edges"] += len(link_notice(store, notice_id, embedder))
         counts["notices"] += 1
         if progress:
-            progress(position, len(pending))
+            progress(position, len(pending), notice_id)
     for notice_id in pending:
         counts["changes"] += record_changes(store, notice_id)
     return counts

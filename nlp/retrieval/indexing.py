@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from policywatch.nlp.retrieval.embeddings import Embedder, vector_to_bytes
@@ -28,8 +28,8 @@ from policywatch.nlp.retrieval.search_text import (
 from policywatch.nlp.retrieval.vectors import refresh_ivf
 from policywatch.store import Store
 from policywatch.store import search_index as idx
+from policywatch.store.reporting import Echo
 
-Progress = Callable[[str], None]
 _TITLE_NOISE = re.compile(
     r"[\s“”\"'《》〈〉（）()【】\[\]]+|\.(pdf|docx?|xlsx?|ofd|wps|txt|html?)$", re.IGNORECASE)
 _ISSUES = re.compile(r"印发(.+?)的通知")
@@ -145,7 +145,7 @@ def index_versions(store: Store, rows: Iterable[dict[str, Any]], batch: int = 64
 
 
 def embed_missing(store: Store, embedder: Embedder, batch: int = 256,
-                  progress: Progress | None = None) -> int:
+                  echo: Echo | None = None) -> int:
     """Compute and store vectors for passages that have none for ``embedder``.
 
     A model that does not cover Chinese is run on English passages only: its vectors of
@@ -165,19 +165,19 @@ def embed_missing(store: Store, embedder: Embedder, batch: int = 256,
                            [(row["embed_key"], vector_to_bytes(vector))
                             for row, vector in zip(chunk, vectors, strict=True)])
         done += len(chunk)
-        if progress:
-            progress(f"embedded {done}/{len(pending)} passages with {embedder.name}")
+        if echo:
+            echo(f"embedded {done}/{len(pending)} passages with {embedder.name}")
     return done
 
 
 def index_pending(store: Store, embedder: Embedder | None = None, *,
-                  progress: Progress | None = None) -> dict[str, Any]:
+                  echo: Echo | None = None) -> dict[str, Any]:
     """Bring the search index up to date: new latest versions, then missing vectors.
 
     Args:
         store: the open store.
         embedder: the model for dense vectors; None indexes words only.
-        progress: called with one line per step.
+        echo: called with one line per step.
 
     Returns:
         ``notices``, ``passages`` (written), ``embedded`` (vectors computed), ``ivf``
@@ -186,12 +186,12 @@ def index_pending(store: Store, embedder: Embedder | None = None, *,
     started = time.perf_counter()
     pending = idx.versions_pending_index(store, segmenter_tag())
     counts: dict[str, Any] = index_versions(store, pending)
-    if progress and counts["notices"]:
-        progress(f"indexed {counts['notices']} notices as {counts['passages']} passages")
+    if echo and counts["notices"]:
+        echo(f"indexed {counts['notices']} notices as {counts['passages']} passages")
     counts["embedded"] = 0
     counts["ivf"] = {"trained": 0, "assigned": 0}
     if embedder is not None:
-        counts["embedded"] = embed_missing(store, embedder, progress=progress)
+        counts["embedded"] = embed_missing(store, embedder, echo=echo)
         counts["ivf"] = refresh_ivf(store, embedder.name, embedder.dim)
     counts["seconds"] = time.perf_counter() - started
     return counts

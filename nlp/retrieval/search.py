@@ -40,7 +40,7 @@ import re
 import time
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,6 +56,7 @@ from policywatch.nlp.retrieval.search_text import (
 from policywatch.nlp.retrieval.translate import Translation, translate_query
 from policywatch.store import Store, open_store
 from policywatch.store import search_index as idx
+from policywatch.store.reporting import Echo
 from policywatch.store.search_index import SearchFilters
 
 #: Queries are cut to this many characters (a paragraph; longer text is not a query).
@@ -84,9 +85,6 @@ COVERAGE_FLOOR = 0.1
 #: translated words that reach the Chinese ones.
 PARTIAL_DENSE_WEIGHT = 0.25
 MARK_OPEN, MARK_CLOSE = "\x02", "\x03"
-
-Echo = Callable[[str], None]
-
 
 @dataclass
 class SearchResult:

@@ -11,12 +11,11 @@ each module loads what it needs when called.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from typing import Any
 
 from policywatch.store import Store
+from policywatch.store.reporting import Echo
 
-Echo = Callable[[str], None]
 DEMO_LINES_PER_TYPE = 8
 
 

@@ -27,4 +27,4 @@ def demo(app: AppContext) -> None:
     from policywatch.demo import run_demo
 
     db_path = Path(app.db_option) if app.db_option else Path(DEMO_DB)
-    run_demo(db_path, echo=click.echo, progress=lambda line: click.echo(line, err=True))
+    run_demo(db_path, echo=click.echo)

@@ -14,7 +14,8 @@ class SearchFailed(PolicywatchError):
     """A search that cannot run as asked (a bad filter, no model at all)."""
 
 
-def _progress(line: str) -> None:
+def _echo_err(line: str) -> None:
+    """Print a note for the person at the terminal on stderr, apart from the results."""
     click.echo(line, err=True)
 
 
@@ -97,17 +98,17 @@ def search(app: AppContext, query: tuple[str, ...], limit: int, as_json: bool,
             if info.is_fallback:
                 reads = ("reads Chinese" if info.covers_chinese
                          else "Chinese is found through words and translation")
-                _progress(f"Note: vectors by {info.name} ({info.configured} is not available "
+                _echo_err(f"Note: vectors by {info.name} ({info.configured} is not available "
                           f"here; {reads})")
     if not no_update:
         counts = index_pending(store, embedder)
         if counts["notices"] or counts["embedded"]:
-            _progress(f"indexed {counts['notices']} notices ({counts['passages']} passages, "
+            _echo_err(f"indexed {counts['notices']} notices ({counts['passages']} passages, "
                       f"{counts['embedded']} vectors) in {counts['seconds']:.1f}s")
     response = run_search(store, text, limit=limit, filters=filters, mode=mode,
                           embedder=embedder if mode == "hybrid" else None)
     for note in response.notes:
-        _progress(f"Note: {note}")
+        _echo_err(f"Note: {note}")
     if as_json:
         echo_json([result.as_dict() for result in response.results])
         return
