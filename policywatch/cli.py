@@ -10,7 +10,15 @@ from __future__ import annotations
 import click
 
 from policywatch import __version__
-from policywatch.commands.alerts import alerts, feed, notify, serve, subscribe, watch
+from policywatch.commands.alerts import (
+    alerts,
+    feed,
+    notify,
+    serve,
+    subscribe,
+    test_channel,
+    watch,
+)
 from policywatch.commands.bench import bench
 from policywatch.commands.context import AppContext
 from policywatch.commands.crawl import crawl, parse
@@ -51,7 +59,7 @@ def cli(ctx: click.Context, db_option: str | None) -> None:
 ALL_COMMANDS = [
     demo, crawl, parse, import_command, notices_command, extract_command, process, lineage,
     diff, remove_command, bench,
-    search, models, alerts, subscribe, notify, feed, serve, watch,
+    search, models, alerts, subscribe, test_channel, notify, feed, serve, watch,
 ]
 
 for _command in ALL_COMMANDS:

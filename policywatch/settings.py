@@ -86,16 +86,22 @@ def _setting(config: dict[str, Any], section: str, key: str, env: Mapping[str, s
 class SmtpSettings:
     """Where e-mail alerts go out: ``[smtp]`` in the config file or
     ``POLICYWATCH_SMTP_HOST``, ``_PORT``, ``_USERNAME``, ``_PASSWORD``, ``_SENDER``,
-    ``_STARTTLS``, ``_SSL``, ``_TIMEOUT`` in the environment."""
+    ``_STARTTLS``, ``_SSL``, ``_TIMEOUT`` in the environment.
+
+    STARTTLS on port 587 by default (the submission port); ``ssl`` speaks TLS from the
+    first byte (port 465). With neither, ``notify`` warns that mail goes out in clear text
+    and a password is never sent to another machine. ``cafile`` trusts a private CA (a
+    company relay) besides the system's."""
 
     host: str | None = None
-    port: int = 25
+    port: int = 587
     username: str | None = None
     password: str | None = None
     sender: str = "policywatch@localhost"
-    starttls: bool = False
+    starttls: bool = True
     ssl: bool = False
     timeout: float = 30.0
+    cafile: str | None = None
 
     @property
     def configured(self) -> bool:
@@ -132,6 +138,9 @@ class AlertSettings:
     an ``effective_soon`` event. ``source_broken_runs``: this many degraded or failed crawl
     runs of a source in a row make a ``source_broken`` event. ``retry_base_s`` and
     ``retry_max_s``: a failed delivery waits base, 2 x base, 4 x base, ... at most max.
+    ``max_attempts``: after this many failed attempts a delivery is ``dead``: no longer
+    retried by itself, listed by ``alerts``, sent again by ``notify --retry-dead``.
+    ``webhook_timeout_s``: seconds to connect and to read, per webhook or Apprise send.
     ``public_url``: where ``policywatch serve`` is reachable, for links to full diffs.
     """
 
@@ -139,6 +148,7 @@ class AlertSettings:
     source_broken_runs: int = 3
     retry_base_s: int = 60
     retry_max_s: int = 6 * 3600
+    max_attempts: int = 8
     webhook_timeout_s: float = 10.0
     public_url: str | None = None
 

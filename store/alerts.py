@@ -2,7 +2,12 @@
 
 The store keeps what the alert stage decided and the bookkeeping that makes delivery
 exactly-once: one ``deliveries`` row per (subscription, event), claimed by a lease while a
-``notify`` run sends it, ``sent`` for good once a channel took it. How events are derived,
+``notify`` run sends it, ``sent`` for good once a channel took it.
+
+A delivery is ``pending`` (never tried, or put off because its channel failed on an
+earlier row of the same run: *deferred*, it has an error but no attempt of its own),
+``failed`` (tried and retried from ``next_attempt_at``), ``sent`` or ``dead`` (failed
+``[alerts] max_attempts`` times; retried only when asked). How events are derived,
 matched and sent lives in :mod:`policywatch.alerts`; nothing here imports it.
 
 Timestamps are the store's ISO strings (``2026-11-25T12:00:00Z``), which sort as text.
@@ -11,14 +16,18 @@ Timestamps are the store's ISO strings (``2026-11-25T12:00:00Z``), which sort as
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from policywatch.store.db import Store
 from policywatch.store.timeutil import utc_now
 
 EVENT_JSON = ("notice_ids", "payload")
-DELIVERY_STATES = ("pending", "sent", "failed")
+DELIVERY_STATES = ("pending", "sent", "failed", "dead")
+#: What ``notify`` and ``alerts`` count, in the order they print it: ``deferred`` is a
+#: pending delivery with an error (its channel failed on another row of the same run).
+COUNT_KEYS = ("sent", "failed", "deferred", "pending", "dead")
+DUE_STATES = ("pending", "failed")
 
 
 def _decode_event(row: dict[str, Any]) -> dict[str, Any]:
@@ -119,18 +128,65 @@ def last_event_id(store: Store) -> int:
 
 
 # -- subscriptions -----------------------------------------------------------------------
-def add_subscription(store: Store, *, channel: str, target: str, filters: dict[str, Any],
-                     secret: str | None = None, digest: bool = False, name: str | None = None,
-                     backfill: bool = False) -> int:
+def add_subscription(store: Store, *, channel: str, target: str | None,
+                     filters: dict[str, Any], secret: str | None = None,
+                     secret_env: str | None = None, digest: bool = False,
+                     name: str | None = None, backfill: bool = False,
+                     target_for_id: Callable[[int], str] | None = None) -> int:
     """Create an active subscription and return its id.
 
-    Without ``backfill`` it concerns only events recorded after it was created.
+    Without ``backfill`` it concerns only events recorded after it was created. With
+    ``target_for_id`` the target is made from the new id (a feed file per subscription),
+    in the same transaction.
     """
     since = 0 if backfill else last_event_id(store)
-    return int(store.db["subscriptions"].insert({
-        "name": name, "filters": _dumps(filters), "channel": channel, "target": target,
-        "secret": secret, "digest": int(digest), "active": 1, "since_event_id": since,
-        "last_event_id": since, "created_at": utc_now()}).last_pk)
+    with store.db.conn:
+        cursor = store.db.conn.execute(
+            "insert into subscriptions (name, filters, channel, target, secret, secret_env, "
+            "digest, active, since_event_id, last_event_id, created_at) values "
+            "(?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
+            [name, _dumps(filters), channel, target, secret, secret_env, int(digest), since,
+             since, utc_now()])
+        subscription_id = int(cursor.lastrowid)
+        if target_for_id is not None:
+            store.db.conn.execute("update subscriptions set target = ? where id = ?",
+                                  [target_for_id(subscription_id), subscription_id])
+    return subscription_id
+
+
+def update_subscription_channel(store: Store, subscription_id: int, *, channel: str,
+                                target: str, secret: str | None = None,
+                                secret_env: str | None = None) -> int:
+    """Send an active subscription's alerts somewhere else (a receiver that moved, a key
+    that changed); its filters and history stay. Every delivery not sent yet (failed,
+    deferred, dead) starts afresh: due at the next ``notify``, attempts counted from zero.
+
+    Returns:
+        How many undelivered deliveries are due again.
+
+    Raises:
+        KeyError: no active subscription has this id.
+    """
+    with store.db.conn:
+        cursor = store.db.conn.execute(
+            "update subscriptions set channel = ?, target = ?, secret = ?, secret_env = ?, "
+            "updated_at = ? where id = ? and active = 1",
+            [channel, target, secret, secret_env, utc_now(), subscription_id])
+        if not cursor.rowcount:
+            raise KeyError(subscription_id)
+        revived = store.db.conn.execute(
+            "update deliveries set status = 'pending', attempts = 0, next_attempt_at = null, "
+            "last_error = null, dead_at = null, lease_until = null "
+            "where subscription_id = ? and status != 'sent'", [subscription_id])
+    return int(revived.rowcount)
+
+
+def subscriptions_writing(store: Store, target: str, *, exclude: int | None = None
+                          ) -> list[int]:
+    """Active feed subscriptions that write the file ``target`` (oldest first)."""
+    return [row[0] for row in store.db.execute(
+        "select id from subscriptions where channel = 'feed' and active = 1 and target = ? "
+        "and id != ? order by id", [target, exclude if exclude is not None else -1])]
 
 
 def _decode_subscription(row: dict[str, Any]) -> dict[str, Any]:
@@ -169,6 +225,18 @@ def deactivate_subscription(store: Store, subscription_id: int) -> bool:
     return bool(cursor.rowcount)
 
 
+def delete_unused_subscription(store: Store, subscription_id: int) -> None:
+    """Take back a subscription that never had a delivery (``subscribe --test`` whose sample
+    did not arrive); one that has deliveries is only stopped, its history kept."""
+    with store.db.conn:
+        cursor = store.db.conn.execute(
+            "delete from subscriptions where id = ? and not exists "
+            "(select 1 from deliveries where subscription_id = ?)",
+            [subscription_id, subscription_id])
+    if not cursor.rowcount:
+        deactivate_subscription(store, subscription_id)
+
+
 # -- deliveries --------------------------------------------------------------------------
 def queue_deliveries(store: Store, subscription_id: int, event_ids: Iterable[int],
                      matched_through: int) -> int:
@@ -193,9 +261,10 @@ def claim_due_deliveries(store: Store, now: str, lease_until: str, *,
                          ignore_backoff: bool = False) -> list[dict[str, Any]]:
     """Lease every due delivery of an active subscription to this run and return them.
 
-    Due: not sent, not leased by another run, and ``next_attempt_at`` reached (or any time
-    with ``ignore_backoff``). One ``UPDATE ... RETURNING`` claims them, so two ``notify``
-    runs never send the same row. Rows come back oldest event first.
+    Due: pending or failed (never sent, never dead), not leased by another run, and
+    ``next_attempt_at`` reached (or any time with ``ignore_backoff``). One ``UPDATE ...
+    RETURNING`` claims them, so two ``notify`` runs never send the same row. Rows come
+    back oldest event first.
     """
     backoff = "" if ignore_backoff else "and (d.next_attempt_at is null or d.next_attempt_at <= ?) "
     params: list[Any] = [lease_until]
@@ -206,7 +275,8 @@ def claim_due_deliveries(store: Store, now: str, lease_until: str, *,
         claimed = [r[0] for r in store.db.conn.execute(
             "update deliveries set lease_until = ? where id in (select d.id from deliveries d "
             "join subscriptions s on s.id = d.subscription_id where s.active = 1 and "
-            f"d.status != 'sent' {backoff}and (d.lease_until is null or d.lease_until <= ?)) "
+            f"d.status in ('pending', 'failed') {backoff}and (d.lease_until is null or "
+            "d.lease_until <= ?)) "
             "returning id", params).fetchall()]
     if not claimed:
         return []
@@ -238,6 +308,27 @@ def mark_failed(store: Store, delivery_ids: Iterable[int], error: str, next_atte
             [(error[:2000], next_attempt_at, i) for i in delivery_ids])
 
 
+def mark_dead(store: Store, delivery_ids: Iterable[int], error: str, dead_at: str) -> None:
+    """Record a last failed attempt: ``dead``, retried only by ``notify --retry-dead``."""
+    with store.db.conn:
+        store.db.conn.executemany(
+            "update deliveries set status = 'dead', attempts = attempts + 1, last_error = ?, "
+            "next_attempt_at = null, dead_at = ?, lease_until = null "
+            "where id = ? and status != 'sent'",
+            [(error[:2000], dead_at, i) for i in delivery_ids])
+
+
+def revive_dead(store: Store) -> int:
+    """Make the dead deliveries of active subscriptions due now, for one more attempt each
+    (a failure makes them dead again); return how many."""
+    with store.db.conn:
+        cursor = store.db.conn.execute(
+            "update deliveries set status = 'failed', next_attempt_at = null, dead_at = null "
+            "where status = 'dead' and subscription_id in "
+            "(select id from subscriptions where active = 1)")
+    return int(cursor.rowcount)
+
+
 def defer(store: Store, delivery_ids: Iterable[int], reason: str, next_attempt_at: str) -> None:
     """Put deliveries off without an attempt (their channel failed earlier in this run)."""
     with store.db.conn:
@@ -255,21 +346,33 @@ def release(store: Store, delivery_ids: Iterable[int]) -> None:
             [(i,) for i in delivery_ids])
 
 
-def delivery_failures(store: Store, limit: int = 50) -> list[dict[str, Any]]:
-    """Deliveries not sent that have an error, newest error first, with their channel."""
-    return list(store.db.query(
-        "select d.id, d.subscription_id, d.event_id, d.status, d.attempts, d.next_attempt_at, "
-        "d.last_error, s.channel, s.target, e.type as event_type, e.title as event_title "
-        "from deliveries d join subscriptions s on s.id = d.subscription_id join events e on "
-        "e.id = d.event_id where d.status != 'sent' and d.last_error is not null "
-        "order by d.next_attempt_at desc, d.id desc limit ?", [limit]))
+def delivery_failures(store: Store, limit: int | None = 50) -> list[dict[str, Any]]:
+    """Deliveries not sent that have an error (failed, deferred, dead), newest error first,
+    with their channel and target (raw: callers mask it)."""
+    sql = ("select d.id, d.subscription_id, d.event_id, d.status, d.attempts, "
+           "d.next_attempt_at, d.dead_at, d.last_error, s.channel, s.target, "
+           "e.type as event_type, e.title as event_title from deliveries d join subscriptions s "
+           "on s.id = d.subscription_id join events e on e.id = d.event_id where "
+           "d.status != 'sent' and d.last_error is not null "
+           "order by coalesce(d.dead_at, d.next_attempt_at) desc, d.id desc")
+    params: list[Any] = []
+    if limit is not None:
+        sql += " limit ?"
+        params.append(limit)
+    return list(store.db.query(sql, params))
 
 
 def delivery_counts(store: Store) -> dict[str, int]:
-    """Deliveries per status."""
-    counts = dict.fromkeys(DELIVERY_STATES, 0)
-    counts.update({r[0]: r[1] for r in store.db.execute(
-        "select status, count(*) from deliveries group by status").fetchall()})
+    """Deliveries by what ``notify`` and ``alerts`` call them (:data:`COUNT_KEYS`): ``sent``,
+    ``failed``, ``deferred`` (pending with an error), ``pending`` (not tried yet), ``dead``.
+    The failed, deferred and dead ones are exactly the rows :func:`delivery_failures`
+    lists."""
+    counts = dict.fromkeys(COUNT_KEYS, 0)
+    for status, has_error, n in store.db.execute(
+            "select status, last_error is not null, count(*) from deliveries "
+            "group by status, last_error is not null").fetchall():
+        key = "deferred" if status == "pending" and has_error else status
+        counts[key] = counts.get(key, 0) + n
     return counts
 
 
@@ -280,3 +383,18 @@ def sent_events_of(store: Store, subscription_id: int, limit: int = 100
         "select e.* from deliveries d join events e on e.id = d.event_id where "
         "d.subscription_id = ? and d.status = 'sent' order by e.id desc limit ?",
         [subscription_id, limit])]
+
+
+# -- work not processed yet --------------------------------------------------------------
+def unprocessed_counts(store: Store) -> dict[str, int]:
+    """What ``policywatch process`` has not seen yet: versions without any extraction and
+    notices never linked or linked before their latest version. Events come from those
+    stages, so ``notify`` processes first when either is above zero."""
+    versions = store.db.execute(
+        "select count(*) from versions v where not exists "
+        "(select 1 from extractions e where e.version_id = v.id)").fetchone()[0]
+    notices = store.db.execute(
+        "select count(*) from notices n join versions v on v.id = n.latest_version_id "
+        "left join lineage_notices l on l.notice_id = n.id where n.kind in ('page', 'file') "
+        "and (l.notice_id is null or l.linked_at < v.fetched_at)").fetchone()[0]
+    return {"versions": int(versions), "notices": int(notices)}

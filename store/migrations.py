@@ -427,3 +427,21 @@ def m007_reading_form_hashes(db: Database) -> None:
                        [new_identity, old_identity])
             taken.discard(old_identity)
             taken.add(new_identity)
+
+
+@migrations()
+def m008_alert_channels(db: Database) -> None:
+    """Alert channels through Apprise, secrets from the environment, dead letters.
+
+    ``subscriptions.channel`` gains ``apprise`` (the target is an Apprise URL, which may
+    name environment variables as ``${NAME}``); ``secret_env`` names the variable that holds
+    a webhook's HMAC key instead of storing it; ``updated_at`` is when ``subscribe --update``
+    last changed where alerts go. ``deliveries.status`` gains ``dead`` (a delivery that failed
+    ``[alerts] max_attempts`` times, no longer retried by itself) and ``dead_at`` records
+    when. An index on (channel, target) serves the check that refuses two subscriptions
+    writing one feed file.
+    """
+    db["subscriptions"].add_column("secret_env", str)
+    db["subscriptions"].add_column("updated_at", str)
+    db["deliveries"].add_column("dead_at", str)
+    db["subscriptions"].create_index(["channel", "target"])

@@ -65,17 +65,50 @@ def receiver():
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def tls_certificate(tmp_path_factory: pytest.TempPathFactory):
+    """A self-signed certificate for the robots' host names, localhost and 127.0.0.1."""
+    from tests.alerts_support import make_certificate
+
+    return make_certificate(tmp_path_factory.mktemp("tls"))
+
+
 @pytest.fixture
-def smtp_server():
+def smtp_server(tls_certificate):
+    """An SMTP server on 127.0.0.1 that requires STARTTLS (the default policywatch speaks),
+    with settings that trust its certificate."""
     from aiosmtpd.controller import Controller
 
     from policywatch.settings import SmtpSettings
-    from tests.alerts_support import Inbox, free_port
+    from tests.alerts_support import Inbox, free_port, server_context
 
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    cert, key = tls_certificate
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port(),
+                            tls_context=server_context(cert, key), require_starttls=True)
     controller.start()
     settings = SmtpSettings(host="127.0.0.1", port=controller.port,
-                            sender="policywatch@example.org", timeout=5)
+                            sender="policywatch@example.org", timeout=5, cafile=str(cert))
     yield inbox, settings
     controller.stop()
+
+
+#: The robot credentials the shaped endpoints know (any other is refused as the real
+#: services refuse it).
+DINGTALK_TOKEN = "6f1ab2c3d4e5f60718293a4b5c6d7e8f"
+WECOM_KEY = "693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa"
+FEISHU_TOKEN = "0b5ac9e2-3f1d-4c8a-9b7e-5d2f6a1c8e40"
+
+
+@pytest.fixture
+def robots(tls_certificate, monkeypatch):
+    """DingTalk-, WeCom- and Feishu-shaped endpoints over TLS on 127.0.0.1, with their real
+    host names resolved there (and nowhere else) for this test."""
+    from tests.alerts_support import RobotEndpoints, route_robot_hosts
+
+    cert, key = tls_certificate
+    endpoints = RobotEndpoints(cert, key, dingtalk={DINGTALK_TOKEN}, wecom={WECOM_KEY},
+                               feishu={FEISHU_TOKEN})
+    route_robot_hosts(monkeypatch, endpoints.port, cert)
+    yield endpoints
+    endpoints.stop()

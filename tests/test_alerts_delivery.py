@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -48,19 +49,36 @@ def test_alerts_email_reaches_real_smtp_server_with_both_languages(measures_db, 
     assert len(inbox.messages) == report.messages
 
 
+def readme_verifier():
+    """The receiver's check as the README prints it (so the documentation is what works)."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    (code,) = [block.split("```", 1)[0] for block in readme.split("```python\n")[1:]
+               if "def verify(" in block]
+    namespace: dict = {}
+    exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - our own README
+    return namespace["verify"], namespace["time"]
+
+
 def test_alerts_webhook_json_and_hmac_signature(measures_db, receiver):
     subscribe(measures_db, channel="webhook", target=receiver.url, secret="s3cret",
               filters={"types": ["criteria_changed", "repealed"]})
     report = run_notify(measures_db)
     assert report.failed == 0
     assert len(receiver.requests) == report.messages >= 3
+    verify, _ = readme_verifier()
     for request in receiver.requests:
-        signature = request["headers"]["X-Policywatch-Signature"]
-        expected = "sha256=" + hmac.new(b"s3cret", request["body"], hashlib.sha256).hexdigest()
-        assert hmac.compare_digest(signature, expected)
-        assert request["headers"]["Content-Type"].startswith("application/json")
+        headers = request["headers"]
+        timestamp = headers["X-Policywatch-Timestamp"]
+        assert abs(time.time() - int(timestamp)) < 60
+        expected = "sha256=" + hmac.new(b"s3cret", timestamp.encode() + b"." + request["body"],
+                                        hashlib.sha256).hexdigest()
+        assert hmac.compare_digest(headers["X-Policywatch-Signature"], expected)
+        assert verify(request["body"], headers, "s3cret")
+        assert not verify(request["body"], headers, "wrong key")
+        assert headers["Content-Type"].startswith("application/json")
         event = request["json"]["event"]
-        assert request["headers"]["X-Policywatch-Event"] == event["type"]
+        assert headers["X-Policywatch-Event"] == event["type"]
+        assert headers["X-Policywatch-Delivery"] == str(request["json"]["delivery_id"])
         assert event["summary"]["zh"] and event["summary"]["en"]
         assert event["reason"]["filters"] == {"types": [event["type"]]}
         assert event["notices"] and all(n["url"] for n in event["notices"])
@@ -73,14 +91,33 @@ def test_alerts_webhook_json_and_hmac_signature(measures_db, receiver):
     assert "1500万元" in Path(national[0]["diff"]["markdown"]).read_text(encoding="utf-8")
 
 
-def test_alerts_webhook_tampered_body_fails_verification(measures_db, receiver):
+def test_alerts_webhook_tampered_or_replayed_request_fails_verification(
+        measures_db, receiver, monkeypatch):
     subscribe(measures_db, channel="webhook", target=receiver.url, secret="k",
               filters={"types": ["repealed"]})
     run_notify(measures_db)
     request = receiver.requests[0]
+    verify, clock = readme_verifier()
+    assert verify(request["body"], request["headers"], "k")
     tampered = request["body"].replace(b"repealed", b"REPEALED", 1)
-    good = "sha256=" + hmac.new(b"k", tampered, hashlib.sha256).hexdigest()
-    assert not hmac.compare_digest(request["headers"]["X-Policywatch-Signature"], good)
+    assert not verify(tampered, request["headers"], "k")
+    restamped = dict(request["headers"], **{
+        "X-Policywatch-Timestamp": str(int(request["headers"]["X-Policywatch-Timestamp"]) + 1)})
+    assert not verify(request["body"], restamped, "k")  # the timestamp is signed too
+    later = clock.time() + 6 * 60  # the same request, captured and replayed 6 minutes on
+    monkeypatch.setattr(clock, "time", lambda: later)
+    assert not verify(request["body"], request["headers"], "k")
+
+
+def test_alerts_webhook_key_from_the_environment(measures_db, receiver, monkeypatch):
+    monkeypatch.setenv("PW_HOOK_KEY", "from-env")
+    subscribe(measures_db, channel="webhook", target=receiver.url, secret_env="PW_HOOK_KEY",
+              filters={"types": ["repealed"]})
+    assert run_notify(measures_db).sent == 2
+    verify, _ = readme_verifier()
+    assert all(verify(r["body"], r["headers"], "from-env") for r in receiver.requests)
+    with open_store(measures_db) as store:
+        assert store.db.execute("select secret from subscriptions").fetchone()[0] is None
 
 
 def test_alerts_webhook_down_mid_run_every_event_delivered_once_after_it_returns(

@@ -1,4 +1,6 @@
-"""Channels: a webhook (JSON POST, HMAC-signed), e-mail (SMTP) and an Atom feed.
+"""Channels policywatch speaks itself: a webhook (JSON POST, HMAC-signed with a timestamp),
+e-mail (SMTP, STARTTLS by default) and an Atom feed. Chat and push services go through
+Apprise (:mod:`policywatch.alerts.push`).
 
 Every channel sends the same facts: the event's type, the notices, the diff summary in
 Chinese and English, a link to the full diff, and the reason the subscription took it.
@@ -15,6 +17,7 @@ import os
 import smtplib
 import ssl
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from collections import Counter
@@ -22,6 +25,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 from xml.etree import ElementTree as ET
 
 from policywatch import __version__
@@ -31,6 +35,7 @@ from policywatch.errors import PolicywatchError
 from policywatch.settings import SmtpSettings
 
 SIGNATURE_HEADER = "X-Policywatch-Signature"
+TIMESTAMP_HEADER = "X-Policywatch-Timestamp"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 USER_AGENT = f"policywatch/{__version__} (+alerts)"
 
@@ -115,49 +120,87 @@ def event_text(event: dict[str, Any], reason: dict[str, list[str]] | None,
 
 
 # -- webhook -----------------------------------------------------------------------------
-def sign(body: bytes, secret: str) -> str:
-    """The signature header value: ``sha256=`` and the hex HMAC-SHA256 of the body.
+def sign(body: bytes, secret: str, timestamp: int | str) -> str:
+    """The signature header value: ``sha256=`` and the hex HMAC-SHA256, keyed with the
+    secret, of the timestamp header's value, a dot and the raw body.
 
-    >>> sign(b'{}', "s3cret")
-    'sha256=adbde1ce40c89c14215687d5d762a47df6dfaefcfad61e2e86718ffc8498571b'
+    Signing the timestamp with the body lets a receiver refuse a captured request replayed
+    later (README: "Verifying a signed webhook").
+
+    >>> sign(b'{}', "s3cret", 1767225600)
+    'sha256=29ee05578fef21788e25d00ee3270df92a9e454a1fb82bc2c22d2269c729892b'
     """
-    digest = hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+    message = f"{timestamp}.".encode("ascii") + body
+    digest = hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
     return f"sha256={digest}"
 
 
-def post_webhook(url: str, document: dict[str, Any], *, secret: str | None = None,
-                 timeout: float = 10.0, headers: dict[str, str] | None = None) -> int:
-    """POST ``document`` as JSON; return the HTTP status (2xx).
+class _RefuseRedirect(urllib.request.HTTPRedirectHandler):
+    """Never follow a redirect: urllib would re-send a POST as a bodiless GET, and the
+    final 200 would look like a delivery."""
 
-    With a ``secret`` the body is signed in ``X-Policywatch-Signature: sha256=<hex>``;
-    receivers recompute the HMAC over the raw body and compare in constant time.
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001, ANN201
+        return None
+
+
+def post_webhook(url: str, document: dict[str, Any], *, secret: str | None = None,
+                 timeout: float = 10.0, headers: dict[str, str] | None = None,
+                 now: float | None = None, shown: str | None = None) -> str:
+    """POST ``document`` as JSON; return what came back (``HTTP 200: ok``).
+
+    With a ``secret`` the request carries ``X-Policywatch-Timestamp: <unix seconds>`` and
+    ``X-Policywatch-Signature: sha256=<hex>`` (:func:`sign`). A redirect is a failure:
+    the receiver has moved and the subscription must name its new address.
+
+    Args:
+        url: the receiver (``${NAME}`` already expanded).
+        document: the JSON body.
+        secret: the HMAC key, if the subscription signs.
+        timeout: seconds to connect and to read.
+        headers: more request headers.
+        now: the signing time (tests).
+        shown: how errors name the receiver (default: ``url`` with credentials masked).
 
     Raises:
-        DeliveryFailed: connection refused or timed out, or a status outside 2xx.
+        DeliveryFailed: connection refused or timed out, a redirect, or a status outside 2xx.
     """
+    from policywatch.alerts.targets import mask_url
+
+    name = shown or mask_url(url)
     body = json.dumps(document, ensure_ascii=False, sort_keys=True).encode("utf-8")
     request = urllib.request.Request(url, data=body, method="POST")
     request.add_header("Content-Type", "application/json; charset=utf-8")
     request.add_header("User-Agent", USER_AGENT)
-    for name, value in (headers or {}).items():
-        request.add_header(name, value)
+    for header, value in (headers or {}).items():
+        request.add_header(header, value)
     if secret:
-        request.add_header(SIGNATURE_HEADER, sign(body, secret))
+        timestamp = int(time.time() if now is None else now)
+        request.add_header(TIMESTAMP_HEADER, str(timestamp))
+        request.add_header(SIGNATURE_HEADER, sign(body, secret, timestamp))
+    opener = urllib.request.build_opener(_RefuseRedirect)
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        with opener.open(request, timeout=timeout) as response:
             status = response.status
-            response.read(65536)
+            answer = response.read(65536)
     except urllib.error.HTTPError as exc:
-        raise DeliveryFailed(f"webhook {url} answered HTTP {exc.code}") from None
+        if 300 <= exc.code < 400:
+            location = exc.headers.get("Location")
+            where = mask_url(urljoin(url, location)) if location else "an address it did not give"
+            raise DeliveryFailed(
+                f"webhook {name} moved to {where} (HTTP {exc.code}); a POST is never re-sent "
+                "to a new address, nothing was delivered: update the subscription "
+                "(policywatch subscribe --update ID --webhook NEW-URL)") from None
+        raise DeliveryFailed(f"webhook {name} answered HTTP {exc.code}") from None
     except urllib.error.URLError as exc:
-        raise DeliveryFailed(f"webhook {url} unreachable: {exc.reason}") from None
+        raise DeliveryFailed(f"webhook {name} unreachable: {exc.reason}") from None
     except TimeoutError:
-        raise DeliveryFailed(f"webhook {url} timed out after {timeout:g}s") from None
+        raise DeliveryFailed(f"webhook {name} timed out after {timeout:g}s") from None
     except (OSError, ValueError) as exc:
-        raise DeliveryFailed(f"webhook {url} failed: {exc}") from None
+        raise DeliveryFailed(f"webhook {name} failed: {exc}") from None
     if not 200 <= status < 300:
-        raise DeliveryFailed(f"webhook {url} answered HTTP {status}")
-    return status
+        raise DeliveryFailed(f"webhook {name} answered HTTP {status}")
+    text = " ".join(answer.decode("utf-8", errors="replace").split())
+    return f"HTTP {status}" + (f": {text[:200]}" if text else "")
 
 
 # -- e-mail ------------------------------------------------------------------------------
@@ -198,8 +241,30 @@ def email_message(settings: SmtpSettings, to: str,
     return message
 
 
-def send_email(settings: SmtpSettings, message: EmailMessage) -> None:
-    """Send a message through the configured SMTP server.
+def _loopback(host: str | None) -> bool:
+    return (host or "").strip("[]").lower() in {"127.0.0.1", "::1", "localhost"}
+
+
+def cleartext_warning(settings: SmtpSettings) -> str | None:
+    """A warning when e-mail would leave this machine unencrypted, else None.
+
+    >>> cleartext_warning(SmtpSettings(host="mail.example.org", port=25, starttls=False))
+    'e-mail to mail.example.org:25 goes out in clear text ([smtp] starttls = false, ssl = false)'
+    >>> cleartext_warning(SmtpSettings(host="mail.example.org")) is None
+    True
+    """
+    if not settings.configured or settings.ssl or settings.starttls or \
+            _loopback(settings.host):
+        return None
+    return (f"e-mail to {settings.host}:{settings.port} goes out in clear text "
+            "([smtp] starttls = false, ssl = false)")
+
+
+def send_email(settings: SmtpSettings, message: EmailMessage) -> str:
+    """Send a message through the configured SMTP server; return what it answered.
+
+    STARTTLS is the default (port 587); ``ssl`` speaks TLS from the start (port 465).
+    Without either, a password is never sent to another machine.
 
     Raises:
         DeliveryFailed: SMTP is not configured, unreachable, or refused the message.
@@ -207,25 +272,33 @@ def send_email(settings: SmtpSettings, message: EmailMessage) -> None:
     if not settings.configured:
         raise DeliveryFailed("e-mail: no SMTP server configured (set [smtp] host in "
                              "policywatch.toml or POLICYWATCH_SMTP_HOST)")
+    if settings.username and not (settings.ssl or settings.starttls) and \
+            not _loopback(settings.host):
+        raise DeliveryFailed(
+            f"e-mail via {settings.host}:{settings.port}: will not send the SMTP password in "
+            "clear text; set [smtp] starttls = true (port 587) or ssl = true (port 465)")
     try:
+        context = ssl.create_default_context(cafile=settings.cafile)
         if settings.ssl:
             client: smtplib.SMTP = smtplib.SMTP_SSL(
-                settings.host, settings.port, timeout=settings.timeout,
-                context=ssl.create_default_context())
+                settings.host, settings.port, timeout=settings.timeout, context=context)
         else:
             client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
         with client:
             if settings.starttls and not settings.ssl:
-                client.starttls(context=ssl.create_default_context())
+                client.starttls(context=context)
             if settings.username:
                 client.login(settings.username, settings.password or "")
-            client.send_message(message)
+            refused = client.send_message(message)
     except smtplib.SMTPException as exc:
         raise DeliveryFailed(f"e-mail via {settings.host}:{settings.port} refused: "
                              f"{exc}") from None
     except (OSError, TimeoutError) as exc:
         raise DeliveryFailed(f"e-mail via {settings.host}:{settings.port} unreachable: "
                              f"{exc}") from None
+    tls = "TLS" if settings.ssl else ("STARTTLS" if settings.starttls else "clear text")
+    taken = "accepted" + (f", refused for {', '.join(refused)}" if refused else "")
+    return f"{settings.host}:{settings.port} ({tls}) {taken}"
 
 
 # -- Atom feed ---------------------------------------------------------------------------
@@ -301,9 +374,9 @@ def atom_feed(events: list[dict[str, Any]], *, title: str = "policywatch alerts"
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
 
 
-def write_file_atomically(path: Path, data: bytes) -> None:
+def write_file_atomically(path: Path, data: bytes, mode: int = 0o644) -> None:
     """Write ``data`` to ``path`` through a temporary file and a rename (readers never see
-    half a feed).
+    half a feed). ``mode`` 0644: feeds and diffs are written to be published.
 
     Raises:
         DeliveryFailed: the folder is missing or not writable.
@@ -311,8 +384,13 @@ def write_file_atomically(path: Path, data: bytes) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temporary, path)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+                os.fchmod(out.fileno(), mode)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
     except OSError as exc:
         raise DeliveryFailed(f"feed {path}: cannot write: {exc.strerror or exc}") from None

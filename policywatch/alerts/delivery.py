@@ -10,7 +10,11 @@ Bookkeeping is what makes the guarantees:
 - *nothing lost*: a failed send leaves the row ``failed`` with its error and the time of
   the next attempt (base, 2 x base, 4 x base, ..., capped); later ``notify`` runs retry it.
   Once a channel fails, the rest of that subscription's rows in this run are deferred to
-  the same time instead of hammering a channel that is down;
+  the same time instead of hammering a channel that is down. A row that fails
+  ``max_attempts`` times is ``dead``: kept with its error, shown by ``alerts``, retried
+  only by ``notify --retry-dead`` or when ``subscribe --update`` points it elsewhere;
+- *nothing sent twice by mistake*: a redirect is a failure, never followed (a POST would
+  arrive as a bodiless GET and the final 200 would look like a delivery);
 - *digest*: a digest subscription gets one message per run with every due event.
 """
 
@@ -25,6 +29,7 @@ from typing import Any
 from policywatch.alerts.channels import (
     DeliveryFailed,
     atom_feed,
+    cleartext_warning,
     email_message,
     event_document,
     post_webhook,
@@ -32,25 +37,31 @@ from policywatch.alerts.channels import (
     write_file_atomically,
 )
 from policywatch.alerts.subscriptions import describe_filters, explain_match, select_events
+from policywatch.alerts.targets import MissingSecret, expand_env, mask_target, redact
 from policywatch.settings import AlertSettings, SmtpSettings, alert_settings, smtp_settings
 from policywatch.store import Store
 from policywatch.store.alerts import (
     claim_due_deliveries,
     defer,
+    delivery_counts,
     events_after,
     events_by_ids,
     get_subscription,
     list_subscriptions,
+    mark_dead,
     mark_failed,
     mark_sent,
     queue_deliveries,
     release,
+    revive_dead,
     sent_events_of,
+    subscriptions_writing,
 )
 from policywatch.store.db import sidecar_path
 
 LEASE = timedelta(minutes=15)
 FEED_ENTRIES = 100
+CHANNELS = ("webhook", "email", "feed", "apprise")
 
 
 def stamp(moment: datetime) -> str:
@@ -73,7 +84,12 @@ def backoff_seconds(attempts: int, base: int, cap: int) -> int:
 
 @dataclass
 class NotifyReport:
-    """What a ``notify`` run did; ``problems`` has one entry per channel that failed."""
+    """What a ``notify`` run did.
+
+    ``sent``, ``failed``, ``deferred`` and ``dead`` count deliveries of this run (``dead``:
+    failed for the last time); ``problems`` has one entry per channel that failed;
+    ``totals`` are the ledger's counts afterwards, the ones ``alerts`` prints.
+    """
 
     new_events: int = 0
     queued: int = 0
@@ -81,20 +97,30 @@ class NotifyReport:
     messages: int = 0
     failed: int = 0
     deferred: int = 0
+    dead: int = 0
+    revived: int = 0
     problems: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    totals: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def feed_path_for(db_path: Path) -> Path:
-    """The feed file of a ``--feed`` subscription: ``<db stem>.feed.xml`` beside the db."""
-    return sidecar_path(db_path, ".feed.xml")
+def feed_path_for(db_path: Path, subscription_id: int | None = None) -> Path:
+    """A feed file beside the database: ``<db stem>.feed-<id>.xml`` for subscription
+    ``id`` (each ``--feed`` subscription has its own), ``<db stem>.feed.xml`` without one.
+
+    >>> feed_path_for(Path("data/pw.db"), 3).as_posix()
+    'data/pw.feed-3.xml'
+    """
+    suffix = f".feed-{subscription_id}.xml" if subscription_id is not None else ".feed.xml"
+    return sidecar_path(db_path, suffix)
 
 
-def default_feed_path(store: Store) -> Path:
+def default_feed_path(store: Store, subscription_id: int | None = None) -> Path:
     """:func:`feed_path_for` the open store's database."""
-    return feed_path_for(store.path)
+    return feed_path_for(store.path, subscription_id)
 
 
 def match_subscriptions(store: Store) -> int:
@@ -115,80 +141,123 @@ def match_subscriptions(store: Store) -> int:
     return queued
 
 
+Items = list[tuple[dict[str, Any], dict[str, list[str]] | None]]
+
+
+def subscription_secret(subscription: dict[str, Any]) -> str | None:
+    """A webhook's HMAC key: stored, or read now from the variable ``secret_env`` names.
+
+    Raises:
+        DeliveryFailed: the variable is not set.
+    """
+    name = subscription.get("secret_env")
+    if not name:
+        return subscription.get("secret")
+    try:
+        return expand_env("${" + name + "}")
+    except MissingSecret as exc:
+        raise DeliveryFailed(f"webhook signing key: {exc}") from None
+
+
 class _Sender:
-    """Sends one subscription's due events through its channel."""
+    """Sends one subscription's due events (or a sample) through its channel; each method
+    returns what the channel answered and raises :class:`DeliveryFailed` when it did not
+    take the message."""
 
     def __init__(self, store: Store, settings: AlertSettings,
-                 smtp: Callable[[], SmtpSettings]) -> None:
+                 smtp: Callable[[], SmtpSettings], report: NotifyReport | None = None) -> None:
         self.store = store
         self.settings = settings
         self.smtp = smtp
+        self.report = report
 
-    def webhook(self, subscription: dict[str, Any], rows: list[dict[str, Any]],
-                items: list[tuple[dict[str, Any], dict[str, list[str]]]]) -> None:
+    def webhook(self, subscription: dict[str, Any], ids: list[int], attempt: int,
+                items: Items, kind: str) -> str:
         public = self.settings.public_url
-        if len(items) == 1 and not subscription["digest"]:
-            (event, reason), row = items[0], rows[0]
+        if kind == "test":
+            (event, _), = items
             document: dict[str, Any] = {
-                "subscription_id": subscription["id"], "delivery_id": row["id"],
-                "attempt": row["attempts"] + 1,
-                "event": event_document(event, reason=reason, public_url=public)}
-            kind = event["type"]
+                "subscription_id": subscription["id"], "test": True,
+                "event": event_document(event, public_url=public)}
+        elif len(items) == 1 and not subscription["digest"]:
+            (event, reason), = items
+            document = {
+                "subscription_id": subscription["id"], "delivery_id": ids[0],
+                "attempt": attempt, "event": event_document(event, reason=reason,
+                                                            public_url=public)}
         else:
             document = {
-                "subscription_id": subscription["id"], "digest": True,
-                "delivery_ids": [r["id"] for r in rows],
+                "subscription_id": subscription["id"], "digest": True, "delivery_ids": ids,
                 "events": [event_document(e, reason=r, public_url=public) for e, r in items]}
-            kind = "digest"
-        post_webhook(subscription["target"], document, secret=subscription["secret"],
-                     timeout=self.settings.webhook_timeout_s,
-                     headers={"X-Policywatch-Event": kind,
-                              "X-Policywatch-Delivery": ",".join(str(r["id"]) for r in rows)})
+        try:
+            url = expand_env(subscription["target"])
+        except MissingSecret as exc:
+            raise DeliveryFailed(f"webhook: {exc}") from None
+        return post_webhook(url, document, secret=subscription_secret(subscription),
+                            timeout=self.settings.webhook_timeout_s,
+                            shown=mask_target("webhook", subscription["target"]),
+                            headers={"X-Policywatch-Event": kind,
+                                     "X-Policywatch-Delivery":
+                                         ",".join(str(i) for i in ids) or "test"})
 
-    def email(self, subscription: dict[str, Any], rows: list[dict[str, Any]],
-              items: list[tuple[dict[str, Any], dict[str, list[str]]]]) -> None:
+    def email(self, subscription: dict[str, Any], ids: list[int], attempt: int,
+              items: Items, kind: str) -> str:
         settings = self.smtp()
+        warning = cleartext_warning(settings)
+        if warning and self.report is not None and warning not in self.report.warnings:
+            self.report.warnings.append(warning)
         message = email_message(settings, subscription["target"], items,
                                 public_url=self.settings.public_url,
-                                subscription_id=subscription["id"],
-                                delivery_ids=[r["id"] for r in rows])
-        send_email(settings, message)
+                                subscription_id=subscription["id"], delivery_ids=ids or None)
+        return send_email(settings, message)
 
-    def feed(self, subscription: dict[str, Any], rows: list[dict[str, Any]],
-             items: list[tuple[dict[str, Any], dict[str, list[str]]]]) -> None:
-        new_ids = {event["id"] for event, _ in items}
-        earlier = [e for e in sent_events_of(self.store, subscription["id"], FEED_ENTRIES)
-                   if e["id"] not in new_ids]
-        events = sorted([e for e, _ in items] + earlier, key=lambda e: e["id"],
-                        reverse=True)[:FEED_ENTRIES]
+    def feed(self, subscription: dict[str, Any], ids: list[int], attempt: int,
+             items: Items, kind: str) -> str:
+        path = Path(subscription["target"])
+        holders = subscriptions_writing(self.store, subscription["target"],
+                                        exclude=subscription["id"])
+        earlier = [h for h in holders if h < subscription["id"]]
+        if earlier:
+            raise DeliveryFailed(
+                f"feed {path} is written by subscription #{earlier[0]} too; give this one its "
+                f"own file: policywatch subscribe --update {subscription['id']} --feed PATH")
+        new_ids = {event["id"] for event, _ in items} if kind != "test" else set()
+        delivered = [e for e in sent_events_of(self.store, subscription["id"], FEED_ENTRIES)
+                     if e["id"] not in new_ids]
+        fresh = [e for e, _ in items] if kind != "test" else []
+        events = sorted(fresh + delivered, key=lambda e: e["id"], reverse=True)[:FEED_ENTRIES]
         title = (f"policywatch alerts: subscription #{subscription['id']} "
                  f"({describe_filters(subscription['filters'])})")
         data = atom_feed(events, title=title,
                          feed_id=f"tag:policywatch.invalid,2026:subscription/"
                                  f"{subscription['id']}",
                          public_url=self.settings.public_url)
-        write_file_atomically(Path(subscription["target"]), data)
+        write_file_atomically(path, data)
+        return f"wrote {path} ({len(events)} entries, world-readable)"
+
+    def apprise(self, subscription: dict[str, Any], ids: list[int], attempt: int,
+                items: Items, kind: str) -> str:
+        from policywatch.alerts.push import send
+
+        return send(subscription["target"], items, public_url=self.settings.public_url,
+                    delivery_ids=ids, subscription_id=subscription["id"],
+                    timeout=self.settings.webhook_timeout_s, event_kind=kind)
+
+    def send(self, subscription: dict[str, Any], ids: list[int], attempt: int,
+             items: Items, kind: str) -> str:
+        channel = subscription["channel"]
+        if channel not in CHANNELS:
+            raise DeliveryFailed(f"unknown channel {channel!r}")
+        return getattr(self, channel)(subscription, ids, attempt, items, kind)
 
 
-def _describe_channel(subscription: dict[str, Any]) -> str:
-    return f"{subscription['channel']} {subscription['target']} (subscription " \
-           f"#{subscription['id']})"
+def describe_channel(subscription: dict[str, Any], *, public: bool = False) -> str:
+    """``webhook https://x.org/h?k=ab…12 (subscription #3)``: credentials masked."""
+    target = mask_target(subscription["channel"], subscription["target"], public=public)
+    return f"{subscription['channel']} {target} (subscription #{subscription['id']})"
 
 
-def deliver_pending(store: Store, *, settings: AlertSettings | None = None,
-                    smtp: SmtpSettings | None = None, now: datetime | None = None,
-                    ignore_backoff: bool = False) -> NotifyReport:
-    """Send every due delivery; record each outcome; return the counts.
-
-    Args:
-        store: the open store.
-        settings: retry backoff, webhook timeout, public URL for diff links.
-        smtp: SMTP settings (read from the config file and environment when needed).
-        now: the current time (tests move it forward to pass a backoff).
-        ignore_backoff: retry failed deliveries now rather than at their next attempt.
-    """
-    settings = settings or alert_settings()
-    moment = now or datetime.now(UTC)
+def _smtp_cache(smtp: SmtpSettings | None) -> Callable[[], SmtpSettings]:
     cached: list[SmtpSettings] = [smtp] if smtp else []
 
     def smtp_once() -> SmtpSettings:
@@ -196,8 +265,27 @@ def deliver_pending(store: Store, *, settings: AlertSettings | None = None,
             cached.append(smtp_settings())
         return cached[0]
 
-    sender = _Sender(store, settings, smtp_once)
-    report = NotifyReport()
+    return smtp_once
+
+
+def deliver_pending(store: Store, *, settings: AlertSettings | None = None,
+                    smtp: SmtpSettings | None = None, now: datetime | None = None,
+                    ignore_backoff: bool = False, report: NotifyReport | None = None
+                    ) -> NotifyReport:
+    """Send every due delivery; record each outcome; return the counts.
+
+    Args:
+        store: the open store.
+        settings: retry backoff and attempts, webhook timeout, public URL for diff links.
+        smtp: SMTP settings (read from the config file and environment when needed).
+        now: the current time (tests move it forward to pass a backoff).
+        ignore_backoff: retry failed deliveries now rather than at their next attempt.
+        report: add to this report instead of a new one.
+    """
+    settings = settings or alert_settings()
+    moment = now or datetime.now(UTC)
+    report = report or NotifyReport()
+    sender = _Sender(store, settings, _smtp_cache(smtp), report)
     rows = claim_due_deliveries(store, stamp(moment), stamp(moment + LEASE),
                                 ignore_backoff=ignore_backoff)
     groups: dict[int, list[dict[str, Any]]] = {}
@@ -210,9 +298,6 @@ def deliver_pending(store: Store, *, settings: AlertSettings | None = None,
         try:
             if subscription is None:
                 continue
-            send = getattr(sender, subscription["channel"], None)
-            if send is None:
-                raise DeliveryFailed(f"unknown channel {subscription['channel']!r}")
             items = [(events[r["event_id"]],
                       explain_match(subscription["filters"], events[r["event_id"]]) or {})
                      for r in group]
@@ -221,8 +306,12 @@ def deliver_pending(store: Store, *, settings: AlertSettings | None = None,
                                                                   range(len(group))]
             for batch in batches:
                 batch_rows = [group[i] for i in batch]
+                batch_items = [items[i] for i in batch]
+                kind = "digest" if len(batch) > 1 or subscription["digest"] else \
+                    batch_items[0][0]["type"]
                 try:
-                    send(subscription, batch_rows, [items[i] for i in batch])
+                    sender.send(subscription, [r["id"] for r in batch_rows],
+                                max(r["attempts"] for r in batch_rows) + 1, batch_items, kind)
                 except DeliveryFailed as exc:
                     _record_failure(store, report, settings, moment, subscription,
                                     batch_rows, remaining, str(exc))
@@ -246,37 +335,72 @@ def _record_failure(store: Store, report: NotifyReport, settings: AlertSettings,
                     moment: datetime, subscription: dict[str, Any],
                     failed_rows: list[dict[str, Any]], remaining: list[dict[str, Any]],
                     error: str) -> None:
+    # Errors are stored and shown: never with a credential of the target in them.
+    error = redact(error, subscription["channel"], subscription["target"])
     attempts = max(r["attempts"] for r in failed_rows) + 1
     retry_at = stamp(moment + timedelta(seconds=backoff_seconds(
         attempts, settings.retry_base_s, settings.retry_max_s)))
     failed_ids = {r["id"] for r in failed_rows}
-    mark_failed(store, failed_ids, error, retry_at)
+    dying = {r["id"] for r in failed_rows if r["attempts"] + 1 >= max(settings.max_attempts, 1)}
+    mark_dead(store, dying, error, stamp(moment))
+    mark_failed(store, failed_ids - dying, error, retry_at)
     rest = [r["id"] for r in remaining if r["id"] not in failed_ids]
     defer(store, rest, f"deferred: {error}", retry_at)
-    report.failed += len(failed_ids)
+    report.failed += len(failed_ids - dying)
+    report.dead += len(dying)
     report.deferred += len(rest)
     report.problems.append({
         "subscription_id": subscription["id"], "channel": subscription["channel"],
-        "target": subscription["target"], "error": error, "retry_at": retry_at,
-        "waiting": len(failed_ids) + len(rest), "description": _describe_channel(subscription)})
+        "target": mask_target(subscription["channel"], subscription["target"]),
+        "error": error, "retry_at": retry_at, "waiting": len(failed_ids - dying) + len(rest),
+        "dead": len(dying), "attempts": attempts, "description": describe_channel(subscription)})
+
+
+def send_test(store: Store, subscription: dict[str, Any], *,
+              settings: AlertSettings | None = None, smtp: SmtpSettings | None = None
+              ) -> str:
+    """Send the sample alert through a subscription's channel now (``subscribe --test``,
+    ``test-channel``); nothing is recorded. Returns what the channel answered.
+
+    Raises:
+        DeliveryFailed: the channel did not take it; the message says why.
+    """
+    from policywatch.alerts.messages import sample_event
+
+    settings = settings or alert_settings()
+    report = NotifyReport()
+    sender = _Sender(store, settings, _smtp_cache(smtp), report)
+    sample = sample_event(subscription.get("id"))
+    try:
+        answer = sender.send(subscription, [], 1, [(sample, None)], "test")
+    except DeliveryFailed as exc:
+        raise DeliveryFailed(redact(str(exc), subscription["channel"],
+                                    subscription["target"])) from None
+    answer = redact(answer, subscription["channel"], subscription["target"])
+    return "; ".join([answer, *report.warnings])
 
 
 def notify(store: Store, *, settings: AlertSettings | None = None,
            smtp: SmtpSettings | None = None, now: datetime | None = None,
            today: date | None = None, ignore_backoff: bool = False,
-           derive: bool = True) -> NotifyReport:
+           derive: bool = True, retry_dead: bool = False) -> NotifyReport:
     """Derive new events, match them to subscriptions, deliver what is due.
 
     Never raises for a channel that is down: the report's ``problems`` say which one and
-    when it will be retried.
+    when it will be retried (or that a delivery is dead after ``max_attempts``).
+
+    Args:
+        retry_dead: give every dead delivery of an active subscription one more attempt.
     """
     from policywatch.alerts.events import derive_events
 
     settings = settings or alert_settings()
     new_events = derive_events(store, settings=settings, today=today) if derive else []
     queued = match_subscriptions(store)
-    report = deliver_pending(store, settings=settings, smtp=smtp, now=now,
-                             ignore_backoff=ignore_backoff)
-    report.new_events = len(new_events)
-    report.queued = queued
+    report = NotifyReport(new_events=len(new_events), queued=queued)
+    if retry_dead:
+        report.revived = revive_dead(store)
+    deliver_pending(store, settings=settings, smtp=smtp, now=now,
+                    ignore_backoff=ignore_backoff, report=report)
+    report.totals = delivery_counts(store)
     return report

@@ -41,8 +41,10 @@ TYPE_LABELS = {
     "repealed": ("废止", "repealed"),
     "effective_soon": ("即将施行或失效", "takes effect or expires soon"),
     "source_broken": ("来源异常", "source broken"),
+    "test": ("测试", "test"),  # the sample alert of `subscribe --test` and `test-channel`
 }
 CLUSTER_EDGES = ("same_as", "translation_of")
+PUBLISHED_MODE = 0o644
 BROKEN_STATUSES = ("degraded", "failed")
 
 
@@ -203,7 +205,8 @@ def facets(store: Store, notice_ids: Iterable[int], *, clusters: dict[int, int],
 
 # -- full diffs --------------------------------------------------------------------------
 def write_change_diff(store: Store, change: dict[str, Any]) -> Path:
-    """Write a change's full diff as ``<id>.html`` and ``<id>.md``; return the HTML path."""
+    """Write a change's full diff as ``<id>.html`` and ``<id>.md`` (mode 0644: they are
+    written to be published); return the HTML path."""
     from policywatch.diffview import render_html, render_markdown
     from policywatch.nlp.link.diff import diff_versions
     from policywatch.nlp.link.linking import version_for_diff
@@ -213,8 +216,11 @@ def write_change_diff(store: Store, change: dict[str, Any]) -> Path:
     folder = diff_folder(store)
     folder.mkdir(parents=True, exist_ok=True)
     html_path = folder / f"{change['id']}.html"
+    markdown_path = folder / f"{change['id']}.md"
     html_path.write_text(render_html(diff), encoding="utf-8")
-    (folder / f"{change['id']}.md").write_text(render_markdown(diff), encoding="utf-8")
+    markdown_path.write_text(render_markdown(diff), encoding="utf-8")
+    for path in (html_path, markdown_path):
+        path.chmod(PUBLISHED_MODE)  # `serve` publishes them; a 077 umask must not hide them
     return html_path.resolve()
 
 

@@ -4,6 +4,11 @@ Routes: ``/`` (a plain index), ``/feed.xml`` (Atom 1.0 of recent events), ``/ale
 (recent events and delivery failures) and ``/diffs/<change id>.html|.md`` (full diffs).
 Each request opens the database, reads, and closes it; nothing is written. Binds to
 127.0.0.1 unless told otherwise.
+
+What it publishes carries no secret and no server path: delivery targets are masked
+(``dingtalk://ab…89/``, ``https://oapi.dingtalk.com/robot/send?access_token=ab…89``, a feed
+by its file name), errors are redacted the same way, and diffs are links under the
+server, never file paths.
 """
 
 from __future__ import annotations
@@ -19,21 +24,47 @@ from urllib.parse import parse_qs, urlsplit
 
 from policywatch.alerts.channels import atom_feed, event_document, type_label
 from policywatch.alerts.events import diff_folder_for
+from policywatch.alerts.targets import mask_target, redact
 from policywatch.store import open_store
-from policywatch.store.alerts import delivery_failures, recent_events
+from policywatch.store.alerts import delivery_counts, delivery_failures, recent_events
 
 _DIFF_NAME = re.compile(r"^[0-9]+\.(html|md)$")
 DEFAULT_LIMIT = 100
 
 
-def alerts_document(store: Any, limit: int = 50, public_url: str | None = None
-                    ) -> dict[str, Any]:
-    """Recent events (newest first) and delivery failures, as ``alerts --json`` prints."""
-    events = recent_events(store, limit=limit)
+def _public_event(document: dict[str, Any]) -> dict[str, Any]:
+    link = document["diff"]["url"]
+    document["diff"] = {"url": link if link and link.startswith(("http://", "https://"))
+                        else None}
+    return document
+
+
+def _failure(row: dict[str, Any], public: bool) -> dict[str, Any]:
+    shown = dict(row)
+    shown["target"] = mask_target(row["channel"], row["target"], public=public)
+    shown["last_error"] = redact(row["last_error"], row["channel"], row["target"],
+                                 public=public)
+    shown["state"] = "deferred" if row["status"] == "pending" else row["status"]
+    return shown
+
+
+def alerts_document(store: Any, limit: int = 50, public_url: str | None = None, *,
+                    public: bool = False) -> dict[str, Any]:
+    """Recent events (newest first), the ledger's counts and the deliveries that did not go
+    out (failed, deferred, dead), as ``alerts --json`` prints and ``/alerts.json`` serves.
+
+    Targets are masked and errors redacted in both; ``public`` (the web view) also drops
+    file paths: diffs are links under ``public_url`` and a feed is named by its file name.
+    """
+    documents = []
+    for event in recent_events(store, limit=limit):
+        document = dict(event_document(event, public_url=public_url),
+                        deliveries=event["deliveries"])
+        documents.append(_public_event(document) if public else document)
     return {
-        "events": [dict(event_document(e, public_url=public_url), deliveries=e["deliveries"])
-                   for e in events],
-        "failures": delivery_failures(store, limit=limit),
+        "events": documents,
+        "deliveries": delivery_counts(store),
+        "failures": [_failure(row, public) for row in delivery_failures(store, limit=limit)],
     }
 
 
@@ -103,7 +134,7 @@ class AlertsHandler(BaseHTTPRequestHandler):
             self._send(HTTPStatus.OK, body, "application/atom+xml; charset=utf-8")
         elif path == "/alerts.json":
             with open_store(self.server.db_path, migrate=False) as store:
-                document = alerts_document(store, limit=limit, public_url=public)
+                document = alerts_document(store, limit=limit, public_url=public, public=True)
             body = json.dumps(document, ensure_ascii=False, default=str).encode("utf-8")
             self._send(HTTPStatus.OK, body, "application/json; charset=utf-8")
         elif path.startswith("/diffs/") and _DIFF_NAME.match(path.removeprefix("/diffs/")):

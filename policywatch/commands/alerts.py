@@ -78,21 +78,53 @@ def _tier_ids(values: tuple[str, ...]) -> list[str]:
         raise click.BadParameter(str(exc), param_hint="--tier") from None
 
 
+def describe_totals(counts: dict[str, int]) -> str:
+    """The ledger's line, the same in ``notify`` and ``alerts``.
+
+    >>> describe_totals({"sent": 9, "failed": 1, "deferred": 2, "pending": 0, "dead": 1})
+    'deliveries: 9 sent, 1 failed, 2 deferred, 0 pending, 1 dead'
+    """
+    from policywatch.store.alerts import COUNT_KEYS
+
+    return "deliveries: " + ", ".join(f"{counts.get(k, 0)} {k}" for k in COUNT_KEYS)
+
+
 def _print_report(report: Any) -> None:
-    click.echo(f"events: {report.new_events} new; deliveries: {report.queued} queued, "
+    click.echo(f"events: {report.new_events} new; this run: {report.queued} queued, "
                f"{report.sent} sent in {report.messages} messages, {report.failed} failed, "
-               f"{report.deferred} deferred")
+               f"{report.deferred} deferred, {report.dead} dead"
+               + (f" ({report.revived} dead ones retried)" if report.revived else ""))
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
     for problem in report.problems:
-        click.echo(f"channel down: {problem['description']}: {problem['error']}; "
-                   f"{problem['waiting']} deliveries will be retried from "
-                   f"{problem['retry_at']}")
+        if problem["waiting"]:
+            click.echo(f"channel down: {problem['description']}: {problem['error']}; "
+                       f"{problem['waiting']} deliveries will be retried from "
+                       f"{problem['retry_at']}")
+        if problem["dead"]:
+            click.echo(f"gave up: {problem['description']}: {problem['dead']} deliveries dead "
+                       f"after {problem['attempts']} attempts: {problem['error']} "
+                       "(policywatch notify --retry-dead once it is fixed)")
+    if report.totals:
+        click.echo(describe_totals(report.totals))
+
+
+def _pending_note(store: Any) -> str | None:
+    """How many versions wait for the NLP stage (events come from it), or None."""
+    from policywatch.store.alerts import unprocessed_counts
+
+    pending = unprocessed_counts(store)
+    if not (pending["versions"] or pending["notices"]):
+        return None
+    return (f"{pending['versions']} versions and {pending['notices']} notices are not "
+            "processed yet; their events come after `policywatch process`")
 
 
 # -- alerts ------------------------------------------------------------------------------
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print events and failures as JSON.")
 @click.option("--limit", type=click.IntRange(1, 100_000), default=20, show_default=True,
-              help="How many recent events.")
+              help="How many recent events (and failed deliveries).")
 @click.option("--type", "types", multiple=True, type=click.Choice(EVENT_TYPES),
               help="Only events of this type (repeatable).")
 @_config_option
@@ -100,12 +132,14 @@ def _print_report(report: Any) -> None:
 @main_errors
 def alerts(app: AppContext, as_json: bool, limit: int, types: tuple[str, ...],
            config: Path | None) -> None:
-    """List recent change events and delivery failures.
+    """List recent change events and the deliveries that did not go out.
 
     New events are derived first from what ``policywatch process`` stored (changes,
     repeals, new measures, dates, source health); nothing is sent (that is ``notify``).
     Each event has its summary in Chinese and English (cut at 400 characters; --json has
-    all of it) and the path of its full diff.
+    all of it) and the path of its full diff. Then the ledger's counts (the line
+    ``notify`` prints) and one line per failed, deferred and dead delivery; targets show
+    no credentials.
 
     Example:
 
@@ -114,6 +148,7 @@ def alerts(app: AppContext, as_json: bool, limit: int, types: tuple[str, ...],
     from policywatch.alerts import clip
     from policywatch.alerts.channels import type_label
     from policywatch.alerts.events import derive_events
+    from policywatch.alerts.targets import mask_target
     from policywatch.alerts.web import alerts_document
     from policywatch.store.alerts import delivery_counts, delivery_failures, recent_events
 
@@ -128,7 +163,7 @@ def alerts(app: AppContext, as_json: bool, limit: int, types: tuple[str, ...],
         return
     events = recent_events(store, limit=limit, types=types)
     if not events:
-        click.echo("No events yet (crawl, then `policywatch process`).")
+        click.echo("No events yet (crawl or import, then `policywatch process`).")
     for event in events:
         sent = event["deliveries"]
         status = ", ".join(f"{n} {s}" for s, n in sorted(sent.items())) or "not delivered"
@@ -138,18 +173,119 @@ def alerts(app: AppContext, as_json: bool, limit: int, types: tuple[str, ...],
         click.echo(f"       {clip(event['summary_en'], SUMMARY_WIDTH)}")
         if event.get("diff_path"):
             click.echo(f"       full diff: {event['diff_path']}")
-    failures = delivery_failures(store, limit=limit)
+    note = _pending_note(store)
+    if note:
+        click.echo(f"note: {note} (`policywatch notify` processes them first)")
     counts = delivery_counts(store)
-    click.echo(f"deliveries: {counts['sent']} sent, {counts['pending']} pending, "
-               f"{counts['failed']} failed")
-    for failure in failures:
-        click.echo(f"  failed: event #{failure['event_id']} -> {failure['channel']} "
-                   f"{failure['target']} (subscription #{failure['subscription_id']}), "
-                   f"{failure['attempts']} attempts, next {failure['next_attempt_at']}: "
-                   f"{failure['last_error']}")
+    click.echo(describe_totals(counts))
+    failures = delivery_failures(store, limit=None)
+    for failure in failures[:limit]:
+        label = "deferred" if failure["status"] == "pending" else failure["status"]
+        error = (failure["last_error"] or "").removeprefix("deferred: ")
+        target = mask_target(failure["channel"], failure["target"])
+        when = (f"dead since {failure['dead_at']}" if label == "dead"
+                else f"next {failure['next_attempt_at']}")
+        click.echo(f"  {label}: event #{failure['event_id']} -> {failure['channel']} {target} "
+                   f"(subscription #{failure['subscription_id']}), {failure['attempts']} "
+                   f"attempts, {when}: {error}")
+    if len(failures) > limit:
+        click.echo(f"  ... and {len(failures) - limit} more (policywatch alerts --limit "
+                   f"{len(failures)})")
+    if counts.get("dead"):
+        click.echo("dead deliveries are retried by `policywatch notify --retry-dead`")
 
 
 # -- subscribe ---------------------------------------------------------------------------
+_ROBOT_HOSTS = ("oapi.dingtalk.com", "qyapi.weixin.qq.com", "open.feishu.cn",
+                "open.larksuite.com", "hooks.slack.com")
+
+
+def _channel(store: Any, url: str | None, webhook: str | None, email: str | None,
+             feed: str | None, feed_file: Path | None, secret: str | None,
+             secret_env: str | None) -> tuple[str, str | None]:
+    """The channel the options name and its target (None: the default feed file, named
+    after the subscription's id); every mistake is a usage error."""
+    from policywatch.alerts.push import InvalidTarget, check_url
+    from policywatch.alerts.targets import MissingSecret, expand_env, native_to_apprise
+
+    if feed_file is not None and feed is None:
+        raise click.BadParameter("--feed-file goes with --feed", param_hint="--feed-file")
+    channels = [c for c, given in (("apprise", url), ("webhook", webhook), ("email", email),
+                                   ("feed", feed is not None)) if given]
+    if len(channels) != 1:
+        raise click.UsageError("give exactly one channel: --url APPRISE-URL, --webhook URL, "
+                               "--email ADDRESS or --feed [PATH] (or --list / --remove ID)")
+    channel = channels[0]
+    if (secret or secret_env) and channel != "webhook":
+        raise click.BadParameter("--secret signs webhook bodies only", param_hint="--secret")
+    if secret and secret_env:
+        raise click.BadParameter("give the key once: --secret or --secret-env",
+                                 param_hint="--secret-env")
+    try:
+        if secret_env:
+            expand_env("${" + secret_env + "}")
+        if channel == "apprise":
+            assert url is not None
+            target = native_to_apprise(url.strip())
+            check_url(target)
+            return channel, target
+        if channel == "webhook":
+            assert webhook is not None
+            if not re.match(r"^https?://[^\s/]+", webhook):
+                raise click.BadParameter(f"{webhook!r} is not an http(s) URL",
+                                         param_hint="--webhook")
+            host = re.sub(r"^https?://([^/:?#]+).*$", r"\1", webhook).lower()
+            if host in _ROBOT_HOSTS:
+                raise click.BadParameter(
+                    f"{host} is a chat robot: it takes its own message format, not "
+                    "policywatch's JSON; subscribe with --url and the same address",
+                    param_hint="--webhook")
+            expand_env(webhook)
+            return channel, webhook
+    except (MissingSecret, InvalidTarget) as exc:
+        raise click.BadParameter(str(exc), param_hint="--url" if url else "--webhook"
+                                 ) from None
+    if channel == "email":
+        assert email is not None
+        if not _EMAIL.match(email):
+            raise click.BadParameter(f"{email!r} is not an e-mail address",
+                                     param_hint="--email")
+        return channel, email
+    path = feed_file or (Path(feed) if feed else None)
+    if path is None:
+        return channel, None
+    resolved = path.resolve()
+    database = store.path.resolve()
+    if resolved in {database, Path(f"{database}-wal"), Path(f"{database}-shm")}:
+        raise click.BadParameter(f"{path} is the database", param_hint="--feed")
+    return channel, str(resolved)
+
+
+def _refuse_feed_clash(store: Any, target: str, exclude: int | None = None) -> None:
+    from policywatch.store.alerts import subscriptions_writing
+
+    holders = subscriptions_writing(store, target, exclude=exclude)
+    if holders:
+        raise click.UsageError(f"feed file {target} is already written by subscription "
+                               f"#{holders[0]}; give this one its own: --feed PATH")
+
+
+def _check_smtp(smtp: Any) -> None:
+    """Refuse --email when no SMTP server is configured: said now, at the keyboard, rather
+    than as a failed delivery at the next ``notify``; warn when mail would go out in clear
+    text."""
+    from policywatch.alerts.channels import cleartext_warning
+
+    if not smtp.configured:
+        raise click.UsageError(
+            "--email needs an SMTP server: set [smtp] host in policywatch.toml (or "
+            "POLICYWATCH_SMTP_HOST, or --config FILE) and subscribe again, or send through "
+            "Apprise: --url 'mailtos://USER:${SMTP_PASSWORD}@smtp.example.org/?to=ADDRESS'")
+    warning = cleartext_warning(smtp)
+    if warning:
+        click.echo(f"warning: {warning}", err=True)
+
+
 @click.command()
 @click.option("--tier", "tiers", multiple=True, metavar="TIER",
               help="innovative_sme, srdi_sme, little_giant, or a name: 创新型, 专精特新, 小巨人, "
@@ -168,63 +304,99 @@ def alerts(app: AppContext, as_json: bool, limit: int, types: tuple[str, ...],
               help="A language the notices exist in.")
 @click.option("--event", "types", multiple=True, type=click.Choice(EVENT_TYPES),
               help="Event types (default: all).")
-@click.option("--webhook", metavar="URL", help="POST each event as JSON to this URL.")
+@click.option("--url", metavar="APPRISE-URL",
+              help="Send through Apprise to any URL it knows; ${NAME} is read from the "
+                   "environment at each send, e.g. --url 'dingtalk://${DINGTALK_TOKEN}/'.")
+@click.option("--webhook", metavar="URL",
+              help="POST each event as policywatch's JSON, e.g. --webhook "
+                   "https://example.org/hook.")
 @click.option("--secret", metavar="SECRET",
-              help="Sign webhook bodies: X-Policywatch-Signature: sha256=<HMAC-SHA256 hex>.")
-@click.option("--email", metavar="ADDRESS", help="Mail each event (SMTP from the config).")
-@click.option("--feed", is_flag=True, help="Add events to an Atom feed file.")
+              help="Sign webhook bodies (X-Policywatch-Timestamp, X-Policywatch-Signature), "
+                   "e.g. --secret s3cret.")
+@click.option("--secret-env", metavar="NAME",
+              help="Read the webhook key from this variable at each send instead, e.g. "
+                   "--secret-env HOOK_SECRET.")
+@click.option("--email", metavar="ADDRESS",
+              help="Mail each event (SMTP from the config), e.g. --email me@example.org.")
+@click.option("--feed", is_flag=False, flag_value="", default=None, metavar="[PATH]",
+              help="Write events to an Atom file (default <db stem>.feed-<id>.xml), e.g. "
+                   "--feed public/srdi.xml.")
 @click.option("--feed-file", type=click.Path(dir_okay=False, path_type=Path),
-              help="The feed file of --feed (default <db stem>.feed.xml).")
-@click.option("--digest", is_flag=True, help="One message per notify run, not one per event.")
+              help="Same as --feed PATH, e.g. --feed --feed-file srdi.xml.")
+@click.option("--digest", is_flag=True,
+              help="One message per notify run, not one per event, e.g. --feed --digest.")
 @click.option("--backfill", is_flag=True,
-              help="Also deliver matching events recorded before subscribing.")
-@click.option("--name", metavar="TEXT", help="A label for --list.")
-@click.option("--list", "list_all", is_flag=True, help="List active subscriptions and exit.")
-@click.option("--remove", "remove_id", type=int, metavar="ID", help="Stop subscription ID.")
+              help="Also deliver matching events recorded before subscribing, e.g. "
+                   "--tier srdi_sme --feed --backfill.")
+@click.option("--name", metavar="TEXT", help="A label for --list, e.g. --name SRDI.")
+@click.option("--test", "send_sample", is_flag=True,
+              help="Send a sample alert now and say what came back; nothing is saved when "
+                   "it does not arrive, e.g. --url dingtalk://TOKEN/ --test.")
+@click.option("--update", "update_id", type=int, metavar="ID",
+              help="Send subscription ID's alerts to the channel given instead (its "
+                   "undelivered ones too), e.g. --update 3 --webhook https://new.example.org/h.")
+@click.option("--list", "list_all", is_flag=True,
+              help="List active subscriptions and exit, e.g. subscribe --list --json.")
+@click.option("--remove", "remove_id", type=int, metavar="ID",
+              help="Stop subscription ID, e.g. --remove 3.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@_config_option
 @pass_app
 @main_errors
 def subscribe(app: AppContext, tiers: tuple[str, ...], metrics: tuple[str, ...],
               issuers: tuple[str, ...], regions: tuple[str, ...], sources: tuple[str, ...],
               keywords: tuple[str, ...], languages: tuple[str, ...], types: tuple[str, ...],
-              webhook: str | None, secret: str | None, email: str | None, feed: bool,
+              url: str | None, webhook: str | None, secret: str | None,
+              secret_env: str | None, email: str | None, feed: str | None,
               feed_file: Path | None, digest: bool, backfill: bool, name: str | None,
-              list_all: bool, remove_id: int | None, as_json: bool) -> None:
+              send_sample: bool, update_id: int | None, list_all: bool,
+              remove_id: int | None, as_json: bool, config: Path | None) -> None:
     """Subscribe to change events by tier, metric, issuer, region, source or keyword.
 
     Filters combine with AND; repeat an option for OR (--tier srdi_sme --tier
     little_giant). Each event reaches a subscription once, with the reason it matched.
-    Channels: --webhook URL (JSON POST, optionally signed with --secret), --email ADDRESS
-    (SMTP settings from policywatch.toml or POLICYWATCH_SMTP_* variables) or --feed (an
-    Atom file). `policywatch notify` delivers.
+    Channels: --url (any Apprise URL: dingtalk://, wecombot://, feishu://, lark://,
+    slack://, tgram://, mailto://, json://, ...; the robot URL DingTalk or Feishu shows
+    works too), --webhook URL (policywatch's JSON, signed with --secret or --secret-env),
+    --email ADDRESS (SMTP from policywatch.toml or POLICYWATCH_SMTP_*; refused until one
+    is configured) or --feed [PATH] (an Atom file per subscription). New subscriptions
+    hear only about later events unless --backfill. `policywatch notify` delivers;
+    --test tries the channel now; --update ID points a subscription elsewhere.
 
     Example:
 
-        policywatch subscribe --tier srdi_sme --email me@example.org
+        policywatch subscribe --tier srdi_sme --url dingtalk://TOKEN/ --test
     """
-    from policywatch.alerts.delivery import default_feed_path
+    from policywatch.alerts.delivery import default_feed_path, describe_channel, send_test
     from policywatch.alerts.subscriptions import describe_filters, normalize_filters
+    from policywatch.alerts.targets import mask_target
     from policywatch.store.alerts import (
         add_subscription,
         deactivate_subscription,
+        delete_unused_subscription,
+        get_subscription,
         list_subscriptions,
+        update_subscription_channel,
     )
 
     store = app.store(create=True)
     if list_all:
         rows = list_subscriptions(store)
+        for row in rows:
+            row["target"] = mask_target(row["channel"], row["target"])
+            row["signed"] = bool(row["secret"] or row.get("secret_env"))
+            row["secret"] = bool(row["secret"])
         if as_json:
-            for row in rows:
-                row["secret"] = bool(row["secret"])
             echo_json(rows)
             return
         if not rows:
             click.echo("No subscriptions.")
         for row in rows:
             counts = ", ".join(f"{n} {s}" for s, n in sorted(row["deliveries"].items()))
+            key = (f" signed (key from ${row['secret_env']})" if row.get("secret_env")
+                   else " signed" if row["secret"] else "")
             click.echo(f"#{row['id']:<4} {row['channel']:<8} {row['target']}"
-                       f"{' (digest)' if row['digest'] else ''}"
-                       f"{' signed' if row['secret'] else ''}  "
+                       f"{' (digest)' if row['digest'] else ''}{key}  "
                        f"{describe_filters(row['filters'])}"
                        f"{'  ' + row['name'] if row['name'] else ''}"
                        f"{'  [' + counts + ']' if counts else ''}")
@@ -234,72 +406,163 @@ def subscribe(app: AppContext, tiers: tuple[str, ...], metrics: tuple[str, ...],
             raise PolicywatchError(f"no active subscription {remove_id}")
         click.echo(f"subscription #{remove_id} stopped")
         return
-    channels = [c for c, given in (("webhook", webhook), ("email", email), ("feed", feed))
-                if given]
-    if len(channels) != 1:
-        raise click.UsageError("give exactly one channel: --webhook URL, --email ADDRESS or "
-                               "--feed (or --list / --remove ID)")
-    channel = channels[0]
-    if secret and channel != "webhook":
-        raise click.BadParameter("--secret signs webhook bodies only", param_hint="--secret")
-    if feed_file and channel != "feed":
-        raise click.BadParameter("--feed-file goes with --feed", param_hint="--feed-file")
-    if channel == "webhook":
-        assert webhook is not None
-        if not re.match(r"^https?://[^\s/]+", webhook):
-            raise click.BadParameter(f"{webhook!r} is not an http(s) URL",
-                                     param_hint="--webhook")
-        target = webhook
-    elif channel == "email":
-        assert email is not None
-        if not _EMAIL.match(email):
-            raise click.BadParameter(f"{email!r} is not an e-mail address",
-                                     param_hint="--email")
-        target = email
-    else:
-        target = str((feed_file or default_feed_path(store)).resolve())
+    settings, smtp = _settings(config)
+    channel, target = _channel(store, url, webhook, email, feed, feed_file, secret,
+                               secret_env)
+    if channel == "email":
+        _check_smtp(smtp)
+    if update_id is not None:
+        given = [flag for flag, value in (
+            ("--tier", tiers), ("--metric", metrics), ("--issuer", issuers),
+            ("--region", regions), ("--source", sources), ("--keyword", keywords),
+            ("--language", languages), ("--event", types), ("--digest", digest),
+            ("--backfill", backfill), ("--name", name)) if value]
+        if given:
+            raise click.UsageError(
+                f"--update changes where alerts go, not what they are about ({', '.join(given)}"
+                " given): --remove the subscription and subscribe again (--backfill for "
+                "earlier events)")
+        existing = get_subscription(store, update_id)
+        if existing is None or not existing["active"]:
+            raise PolicywatchError(f"no active subscription {update_id}")
+        target = target or str(default_feed_path(store, update_id).resolve())
+        if channel == "feed":
+            _refuse_feed_clash(store, target, exclude=update_id)
+        candidate = {**existing, "channel": channel, "target": target, "secret": secret,
+                     "secret_env": secret_env}
+        answer = None
+        if send_sample:
+            answer = send_test(store, candidate, settings=settings, smtp=smtp)
+        revived = update_subscription_channel(store, update_id, channel=channel,
+                                              target=target, secret=secret,
+                                              secret_env=secret_env)
+        if as_json:
+            echo_json({"id": update_id, "channel": channel,
+                       "target": mask_target(channel, target), "due_again": revived,
+                       "test": answer})
+            return
+        click.echo(f"subscription #{update_id}: alerts now go to "
+                   f"{describe_channel(candidate)}; {revived} undelivered deliveries are due "
+                   "again (policywatch notify)")
+        if answer:
+            click.echo(f"test alert: {answer}")
+        return
+    if target is not None and channel == "feed":
+        _refuse_feed_clash(store, target)
     filters = normalize_filters(
         types=list(types), tiers=_tier_ids(tiers),
         metrics=_metric_ids(metrics),
         issuers=list(issuers), regions=list(regions), sources=list(sources),
         keywords=list(keywords), languages=list(languages))
-    subscription_id = add_subscription(store, channel=channel, target=target, filters=filters,
-                                       secret=secret, digest=digest, name=name,
-                                       backfill=backfill)
+    subscription_id = add_subscription(
+        store, channel=channel, target=target, filters=filters, secret=secret,
+        secret_env=secret_env, digest=digest, name=name, backfill=backfill,
+        target_for_id=(lambda new_id: str(default_feed_path(store, new_id).resolve()))
+        if target is None else None)
+    created = get_subscription(store, subscription_id)
+    assert created is not None
+    answer = None
+    if send_sample:
+        try:
+            answer = send_test(store, created, settings=settings, smtp=smtp)
+        except PolicywatchError as exc:
+            delete_unused_subscription(store, subscription_id)
+            raise PolicywatchError(f"test alert not delivered, nothing saved: {exc}") from None
+    shown = mask_target(channel, created["target"])
     if as_json:
-        echo_json({"id": subscription_id, "channel": channel, "target": target,
-                   "filters": filters, "digest": digest, "signed": bool(secret)})
+        echo_json({"id": subscription_id, "channel": channel, "target": shown,
+                   "filters": filters, "digest": digest,
+                   "signed": bool(secret or secret_env), "backfill": backfill, "test": answer})
         return
-    click.echo(f"subscription #{subscription_id}: {channel} {target}"
-               f"{' (digest)' if digest else ''}; {describe_filters(filters)}")
+    click.echo(f"subscription #{subscription_id}: {channel} {shown}"
+               f"{' (digest)' if digest else ''}; {describe_filters(filters)}"
+               f"{'; earlier events too (--backfill)' if backfill else ''}")
+    if answer:
+        click.echo(f"test alert: {answer}")
+
+
+@click.command("test-channel")
+@click.argument("subscription_id", type=int, metavar="ID")
+@_config_option
+@pass_app
+@main_errors
+def test_channel(app: AppContext, subscription_id: int, config: Path | None) -> None:
+    """Send a sample alert through subscription ID's channel now and say what came back.
+
+    The sample says it is a test, in Chinese and English; nothing is recorded and no
+    event is used up. A channel that does not take it exits with status 1 and the reason
+    (unreachable, refused, moved to another address, an unset ${VARIABLE}).
+
+    Example:
+
+        policywatch test-channel 3
+    """
+    from policywatch.alerts.delivery import describe_channel, send_test
+    from policywatch.store.alerts import get_subscription
+
+    settings, smtp = _settings(config)
+    store = app.store()
+    subscription = get_subscription(store, subscription_id)
+    if subscription is None or not subscription["active"]:
+        raise PolicywatchError(f"no active subscription {subscription_id}")
+    answer = send_test(store, subscription, settings=settings, smtp=smtp)
+    click.echo(f"test alert to {describe_channel(subscription)}: {answer}")
 
 
 # -- notify ------------------------------------------------------------------------------
 @click.command()
 @click.option("--retry-now", is_flag=True,
-              help="Retry failed deliveries now instead of waiting for their backoff.")
+              help="Retry failed deliveries now instead of waiting for their backoff, e.g. "
+                   "notify --retry-now.")
+@click.option("--retry-dead", is_flag=True,
+              help="Give every dead delivery one more attempt now (after fixing its channel), "
+                   "e.g. notify --retry-dead.")
+@click.option("--no-process", "skip_processing", is_flag=True,
+              help="Do not process pending versions first (only say how many there are), "
+                   "e.g. notify --no-process.")
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 @_config_option
 @pass_app
 @main_errors
-def notify(app: AppContext, retry_now: bool, as_json: bool, config: Path | None) -> None:
+def notify(app: AppContext, retry_now: bool, retry_dead: bool, skip_processing: bool,
+           as_json: bool, config: Path | None) -> None:
     """Deliver pending alerts to every subscription.
 
-    Derives new events, matches them to subscriptions and sends what is due. Each
-    (subscription, event) is sent once: running it again sends nothing new. A channel
-    that is down is reported and retried on later runs with exponential backoff; the exit
-    status stays 0.
+    Processes versions that no `policywatch process` has seen yet (an import, a crawl
+    without processing), as `watch` does, then derives new events, matches them to
+    subscriptions and sends what is due. Each (subscription, event) is sent once:
+    running it again sends nothing new. A channel that is down is reported and retried
+    on later runs with exponential backoff; after [alerts] max_attempts failures (8) a
+    delivery is dead until --retry-dead. The exit status stays 0. The last line counts
+    the ledger as `alerts` does.
 
     Example:
 
         policywatch notify
     """
     from policywatch.alerts.delivery import notify as run_notify
+    from policywatch.stages import process_pending
+    from policywatch.store.alerts import unprocessed_counts
 
     settings, smtp = _settings(config)
-    report = run_notify(app.store(), settings=settings, smtp=smtp, ignore_backoff=retry_now)
+    store = app.store()
+    pending = unprocessed_counts(store)
+    processed: dict[str, Any] | None = None
+    if pending["versions"] or pending["notices"]:
+        if skip_processing:
+            if not as_json:
+                click.echo(f"note: {_pending_note(store)} (--no-process skipped them)")
+        else:
+            if not as_json:
+                click.echo(f"processing {pending['versions']} new versions first "
+                           "(extraction, lineage, search index):")
+            processed = process_pending(
+                store, echo=None if as_json else (lambda line: click.echo("  " + line)))
+    report = run_notify(store, settings=settings, smtp=smtp, ignore_backoff=retry_now,
+                        retry_dead=retry_dead)
     if as_json:
-        echo_json(report.as_dict())
+        echo_json({**report.as_dict(), "unprocessed": pending,
+                   "processed": processed is not None})
         return
     _print_report(report)
 
