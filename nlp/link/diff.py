@@ -23,7 +23,7 @@ from typing import Any
 
 from policywatch.nlp.extract.lexicon import display_names
 
-DIFF_VERSION = "policywatch.diff.v1"
+DIFF_VERSION = "policywatch.diff.v2"
 Criterion = dict[str, Any]
 Clause = dict[str, Any]
 
@@ -380,6 +380,82 @@ def _brief(clause: Clause) -> dict[str, Any]:
     return {"id": clause.get("id"), "label": clause.get("label"), "text": clause.get("text")}
 
 
+def with_loose_paragraphs(clauses: list[Clause], text: str) -> list[Clause]:
+    """The clause tree plus every line of ``text`` that no clause holds, in text order.
+
+    Numbered clauses miss preambles, signatures, notes added in brackets ("（该文件已于
+    2026年4月1日废止…）") and annexes without numbers; a diff of clauses alone would show
+    an edited page as unchanged. Loose lines get ids ``p1``, ``p2``, ... and no label.
+
+    >>> tree = [{"id": "art1", "label": "第一条", "text": "本办法自印发之日起施行。"}]
+    >>> page = "关于印发的通知" + chr(10) + "第一条 本办法自印发之日起施行。"
+    >>> [c["id"] for c in with_loose_paragraphs(tree, page)]
+    ['p1', 'art1']
+    """
+    if not text:
+        return list(clauses)
+    held = [_normalized(c.get("text", "")) for c in clauses]
+    remaining = {i: h for i, h in enumerate(held) if h}
+    merged: list[Clause] = []
+    emitted: set[int] = set()
+    loose = 0
+    for line in text.splitlines():
+        folded = _normalized(line)
+        if not folded:
+            continue
+        owner = next((i for i, h in remaining.items() if h in folded or folded in h), None)
+        if owner is not None:
+            for i in range(owner + 1):  # a clause appears where its line does
+                if i not in emitted:
+                    merged.append(clauses[i])
+                    emitted.add(i)
+            continue
+        loose += 1
+        merged.append({"id": f"p{loose}", "label": None, "text": line.strip()})
+    merged.extend(c for i, c in enumerate(clauses) if i not in emitted)
+    return merged
+
+
+# Candidate pairs for "changed" are found through shared character bigrams; bigrams that
+# occur in more clauses than this say little ("企业", "以上") and are not followed.
+_COMMON_BIGRAM = 50
+_CANDIDATES_PER_CLAUSE = 8
+
+
+def _similar_pairs(old: list[Clause], new: list[Clause], free_old: list[int],
+                   free_new: list[int]) -> list[tuple[float, int, int, int]]:
+    """Scored (similarity, -distance, old, new) pairs worth considering, best first.
+
+    Near-linear: each new clause is scored only against the old clauses that share its
+    rarer bigrams (an inverted index), so two 1,000-clause versions align in well under a
+    second instead of a million similarity computations.
+    """
+    grams_old = {i: _bigrams(old[i]["text"]) for i in free_old}
+    postings: dict[str, list[int]] = {}
+    for i, grams in grams_old.items():
+        for gram in grams:
+            postings.setdefault(gram, []).append(i)
+    scored = []
+    for j in free_new:
+        grams = _bigrams(new[j]["text"])
+        shared: dict[int, int] = {}
+        for gram in grams:
+            hits = postings.get(gram, ())
+            if len(hits) > _COMMON_BIGRAM:
+                continue
+            for i in hits:
+                shared[i] = shared.get(i, 0) + 1
+        best = sorted(shared, key=lambda i: (-shared[i], abs(i - j)))[:_CANDIDATES_PER_CLAUSE]
+        if len(free_old) <= _CANDIDATES_PER_CLAUSE:  # small documents: try every pair
+            best = list(free_old)
+        for i in best:
+            x = grams_old[i]
+            score = 2 * len(x & grams) / (len(x) + len(grams)) if x and grams else 0.0
+            scored.append((score, -abs(i - j), i, j))
+    scored.sort(reverse=True)
+    return scored
+
+
 def clause_changes(old: list[Clause], new: list[Clause], language: str = "zh"
                    ) -> list[dict[str, Any]]:
     """Align two clause trees and say what happened to each clause.
@@ -400,15 +476,11 @@ def clause_changes(old: list[Clause], new: list[Clause], language: str = "zh"
         candidates = by_text.get(_normalized(clause["text"]))
         if candidates:
             pairs[j] = candidates.pop(0)
-    free_old = [i for i in range(len(old)) if i not in pairs.values()]
+    taken = set(pairs.values())
+    free_old = [i for i in range(len(old)) if i not in taken]
     free_new = [j for j in range(len(new)) if j not in pairs]
-    scored = sorted(
-        ((clause_similarity(old[i]["text"], new[j]["text"]), -abs(i - j), i, j)
-         for i in free_old for j in free_new),
-        reverse=True,
-    )
     used_old: set[int] = set()
-    for score, _, i, j in scored:
+    for score, _, i, j in _similar_pairs(old, new, free_old, free_new):
         if score < SAME_CLAUSE_SIMILARITY:
             break
         if i in used_old or j in pairs:
@@ -433,10 +505,11 @@ def clause_changes(old: list[Clause], new: list[Clause], language: str = "zh"
         if j not in pairs:
             entries.append((j, {"status": "added", "old": None, "new": _brief(new[j])}))
     new_of_old = {i: j for j, i in pairs.items()}
+    previous = -1
     for i in range(len(old)):
         if i in new_of_old:
+            previous = max(previous, new_of_old[i])
             continue
-        previous = max((new_of_old[k] for k in range(i) if k in new_of_old), default=-1)
         entries.append((previous + 0.5, {"status": "removed", "old": _brief(old[i]),
                                          "new": None}))
     entries.sort(key=lambda pair: pair[0])
@@ -449,15 +522,14 @@ def diff_versions(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     "language", "extraction": {"criteria": [...], "clauses": [...]}}``.
 
     Returns:
-        ``{"diff", "old", "new", "criteria_changes", "clauses", "counts"}``; ``clauses`` falls
-        back to one whole-text clause per side when neither version has a clause tree.
+        ``{"diff", "old", "new", "criteria_changes", "clauses", "counts"}``; ``clauses`` holds
+        the clause tree plus every line outside it (see :func:`with_loose_paragraphs`), so
+        every changed line of the text shows.
     """
     language = new.get("language") or old.get("language") or "zh"
     old_x, new_x = old.get("extraction") or {}, new.get("extraction") or {}
-    old_clauses, new_clauses = old_x.get("clauses") or [], new_x.get("clauses") or []
-    if not old_clauses and not new_clauses:
-        old_clauses = [{"id": "text", "label": None, "text": old.get("text", "")}]
-        new_clauses = [{"id": "text", "label": None, "text": new.get("text", "")}]
+    old_clauses = with_loose_paragraphs(old_x.get("clauses") or [], old.get("text") or "")
+    new_clauses = with_loose_paragraphs(new_x.get("clauses") or [], new.get("text") or "")
     clauses = clause_changes(old_clauses, new_clauses, language)
     counts: dict[str, int] = {}
     for entry in clauses:
