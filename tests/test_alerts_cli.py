@@ -39,6 +39,14 @@ def invoke(runner, db, *args):
     (["--feed-file", "x.xml", "--email", "a@example.org"], "--feed-file goes with --feed"),
     (["--tier", "medium", "--feed"], "unknown tier 'medium'"),
     (["--metric", "profit", "--feed"], "unknown metric 'profit'"),
+    (["--url", "https://example.org/hook"], "is not a URL Apprise can send to (a plain web"),
+    (["--url", "dingtalk://not_a_token!/"], "An invalid DingTalk API Token (no…n!)"),
+    (["--url", "json://127.0.0.1:9/h", "--secret", "k"], "signs webhook bodies only"),
+    (["--webhook", "http://127.0.0.1:9/h", "--secret", "k", "--secret-env", "K"],
+     "give the key once"),
+    (["--webhook", "http://127.0.0.1:9/h", "--secret-env", "PW_UNSET_VARIABLE"],
+     "PW_UNSET_VARIABLE is not set"),
+    (["--update", "1", "--feed", "--tier", "srdi_sme"], "--update changes where alerts go"),
 ])
 def test_alerts_cli_subscribe_rejects_bad_input(runner, db_path, args, message):
     result = invoke(runner, db_path, "subscribe", *args)

@@ -214,7 +214,9 @@ def write_change_diff(store: Store, change: dict[str, Any]) -> Path:
     diff = diff_versions(version_for_diff(store, change["old_version_id"]),
                          version_for_diff(store, change["new_version_id"]))
     folder = diff_folder(store)
-    folder.mkdir(parents=True, exist_ok=True)
+    if not folder.exists():
+        folder.mkdir(parents=True)
+        folder.chmod(0o755)  # published by `serve` and by whoever serves the files
     html_path = folder / f"{change['id']}.html"
     markdown_path = folder / f"{change['id']}.md"
     html_path.write_text(render_html(diff), encoding="utf-8")

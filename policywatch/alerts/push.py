@@ -116,7 +116,8 @@ def check_url(url: str, env: Mapping[str, str] | None = None) -> str:
 
 
 def _failure(service: str, url: str, warnings: list[str]) -> str:
-    text = "; ".join(warnings) or "Apprise reported a failure without a reason"
+    text = "; ".join(w.rstrip(". ") for w in warnings) or \
+        "Apprise reported a failure without a reason"
     moved = _REDIRECT.search(text)
     if moved:
         return (f"{service} {mask_url(url)} moved to another address (HTTP {moved.group(1)} to "
@@ -151,11 +152,22 @@ def send(url: str, items: Sequence[Item], *, public_url: str | None = None,
                           delivery_ids=delivery_ids, subscription_id=subscription_id)
     sender = Apprise(asset=_asset())
     sender.add(loaded.plugin)
-    result = sender.notify(
-        body=body, title=title,
-        body_format=NotifyFormat.MARKDOWN if loaded.fmt == MARKDOWN else NotifyFormat.TEXT,
-        log_level=logging.INFO)
-    entries = [(entry.level, entry.message) for entry in result.logs()]
+    # Apprise captures a call's log only down to its logger's level: INFO says what the
+    # service answered ("Sent DingTalk notification."), which --test reports.
+    logger = logging.getLogger("apprise")
+    previous = logger.level
+    if logger.getEffectiveLevel() > logging.INFO:
+        logger.setLevel(logging.INFO)
+    try:
+        result = sender.notify(
+            body=body, title=title,
+            body_format=NotifyFormat.MARKDOWN if loaded.fmt == MARKDOWN else NotifyFormat.TEXT,
+            log_level=logging.INFO)
+    finally:
+        logger.setLevel(previous)
+    entries = [(entry.level, entry.message) for service in result.results
+               for entry in service.logs()] or \
+        [(entry.level, entry.message) for entry in result.call_logs()]
     said = [redact(message, "apprise", url, env) for _, message in entries]
     if not result:
         warnings = [redact(m, "apprise", url, env) for level, m in entries
