@@ -38,7 +38,8 @@ def list_notices(store: Store, filters: NoticeFilters | None = None,
 
     Each row: ``notice_id``, ``version_id`` (the latest), ``versions`` (how many),
     ``source_id``, ``url``, ``title``, ``doc_number``, ``issuer``, ``published``,
-    ``language``, ``kind`` (document kind from the search index, None before ``process``),
+    ``language``, ``kind`` (normative, notice, interpretation, news, list, form, other; None
+    before ``process``), ``doc_type`` (what the title says: measures, standard, notice, ...),
     ``tiers`` (from the latest extraction), ``measure_id``.
 
     Args:
@@ -54,8 +55,9 @@ def list_notices(store: Store, filters: NoticeFilters | None = None,
         where.append(f"n.source_id in ({', '.join('?' * len(filters.sources))})")
         params.extend(filters.sources)
     if filters.kinds:
-        where.append(f"d.doc_type in ({', '.join('?' * len(filters.kinds))})")
-        params.extend(filters.kinds)
+        marks = ", ".join("?" * len(filters.kinds))
+        where.append(f"(d.doc_kind in ({marks}) or d.doc_type in ({marks}))")
+        params.extend([*filters.kinds, *filters.kinds])
     if filters.since:
         where.append("coalesce(v.published_date, substr(n.first_seen_at, 1, 10)) >= ?")
         params.append(filters.since)
@@ -67,7 +69,8 @@ def list_notices(store: Store, filters: NoticeFilters | None = None,
         "select n.id as notice_id, n.latest_version_id as version_id, "
         "(select count(*) from versions c where c.notice_id = n.id) as versions, "
         "n.source_id, n.url, coalesce(v.title, n.title) as title, v.doc_number, v.issuer, "
-        "v.published_date as published, v.language, d.doc_type as kind, e.tiers, "
+        "v.published_date as published, v.language, coalesce(e.kind, d.doc_kind) as kind, "
+        "coalesce(e.doc_type, d.doc_type) as doc_type, e.tiers, "
         "m.measure_id from notices n "
         "left join versions v on v.id = n.latest_version_id "
         "left join search_docs d on d.version_id = v.id "

@@ -107,6 +107,8 @@ def save_extraction(store: Store, version_id: int, extractor: str,
             "title": result.get("title"),
             "doc_number": result.get("doc_number"),
             "issuer": result.get("issuer"),
+            "kind": result.get("kind"),
+            "doc_type": result.get("doc_type"),
         }
         for column in _JSON_COLUMNS:
             row[column] = _dumps(result.get(column))

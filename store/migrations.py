@@ -445,3 +445,16 @@ def m008_alert_channels(db: Database) -> None:
     db["subscriptions"].add_column("updated_at", str)
     db["deliveries"].add_column("dead_at", str)
     db["subscriptions"].create_index(["channel", "target"])
+
+
+@migrations()
+def m009_document_kinds(db: Database) -> None:
+    """Document kinds (normative, notice, interpretation, news, list, form, other).
+
+    ``extractions.kind`` and ``doc_type`` hold what the extraction stage read (only
+    normative documents form version series); ``search_docs.doc_kind`` lets search rank
+    governing documents ahead of news and ``notices --kind`` filter.
+    """
+    db["extractions"].add_column("kind", str)
+    db["extractions"].add_column("doc_type", str)
+    db["search_docs"].add_column("doc_kind", str)

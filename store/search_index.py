@@ -42,10 +42,12 @@ class SearchFilters:
     tiers: tuple[str, ...] = ()
     doc_types: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
+    doc_kinds: tuple[str, ...] = ()
 
     def is_empty(self) -> bool:
         return not (self.date_from or self.date_to or self.sources or self.issuers
-                    or self.regions or self.tiers or self.doc_types or self.languages)
+                    or self.regions or self.tiers or self.doc_types or self.languages
+                    or self.doc_kinds)
 
 
 def filter_sql(filters: SearchFilters | None, alias: str = "d") -> tuple[str, list[Any]]:
@@ -65,7 +67,8 @@ def filter_sql(filters: SearchFilters | None, alias: str = "d") -> tuple[str, li
         parts.append(f"{alias}.published <= ?")
         params.append(filters.date_to)
     for column, values in (("source_id", filters.sources), ("region", filters.regions),
-                           ("doc_type", filters.doc_types), ("language", filters.languages)):
+                           ("doc_type", filters.doc_types), ("language", filters.languages),
+                           ("doc_kind", filters.doc_kinds)):
         if values:
             parts.append(f"{alias}.{column} IN ({', '.join('?' * len(values))})")
             params.extend(values)
@@ -106,6 +109,10 @@ def versions_pending_index(store: Store, segmenter: str,
         select v.id as version_id, v.notice_id, v.title, v.text, v.language, v.format,
                v.issuer, v.published_date, v.doc_number, n.url, n.kind, n.source_id,
                n.title as notice_title, s.region,
+               (select e.kind from extractions e where e.version_id = v.id
+                  order by e.id desc limit 1) as extracted_kind,
+               (select e.doc_type from extractions e where e.version_id = v.id
+                  order by e.id desc limit 1) as extracted_doc_type,
                (select pv.published_date from attachments a join versions pv
                   on pv.id = a.version_id where a.notice_id = n.id
                   order by a.id desc limit 1) as parent_published,

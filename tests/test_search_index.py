@@ -11,8 +11,9 @@ import json
 import pytest
 
 from policywatch.cli import cli
+from policywatch.nlp.extract.kinds import document_type
 from policywatch.nlp.retrieval.embeddings import HashingEmbedder
-from policywatch.nlp.retrieval.indexing import doc_type_of, index_pending, tiers_of
+from policywatch.nlp.retrieval.indexing import index_pending, tiers_of
 from policywatch.nlp.retrieval.search import (
     MARK_CLOSE,
     MARK_OPEN,
@@ -206,7 +207,7 @@ def test_search_index_records_the_segmenter(indexed):
     ("国务院关于河北雄安新区总体规划（2018—2035年）的批复", "reply"),
 ])
 def test_search_index_doc_type_from_title(title, expected):
-    assert doc_type_of(title, "zh") == expected
+    assert document_type(title, "zh") == expected
 
 
 def test_search_index_tiers_from_text():

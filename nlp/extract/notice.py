@@ -9,7 +9,7 @@ from policywatch.nlp.extract.spacy_pipeline import process
 
 #: Producer tag stored with every extraction. Bump it whenever rules or data change: the
 #: stage then re-extracts every version and replaces rows made by older versions.
-EXTRACTOR_VERSION = "policywatch.extract.v1"
+EXTRACTOR_VERSION = "policywatch.extract.v2"
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from policywatch.nlp.extract.kinds import document_kind
 from policywatch.nlp.extract.notice import EXTRACTOR_VERSION, extract_notice
 from policywatch.store.db import Store
 from policywatch.store.extractions import (
@@ -43,6 +44,9 @@ def extract_version(version: dict[str, Any]) -> dict[str, Any]:
     for field, column in _DATE_FALLBACKS.items():
         if not result["dates"].get(field) and version.get(column):
             result["dates"][field] = str(version[column])[:10]
+    kind = document_kind(result.get("title") or version.get("title"), version.get("text"),
+                         language=result.get("language"), doc_number=result.get("doc_number"))
+    result["kind"], result["doc_type"] = kind.kind, kind.doc_type
     return result
 
 

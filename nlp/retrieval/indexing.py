@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+from policywatch.nlp.extract.kinds import document_kind
 from policywatch.nlp.retrieval.embeddings import Embedder, vector_to_bytes
 from policywatch.nlp.retrieval.search_text import (
     embed_key,
@@ -29,39 +30,6 @@ from policywatch.nlp.retrieval.vectors import refresh_ivf
 from policywatch.store import Store
 from policywatch.store import search_index as idx
 from policywatch.store.reporting import Echo
-
-_TITLE_NOISE = re.compile(
-    r"[\s“”\"'《》〈〉（）()【】\[\]]+|\.(pdf|docx?|xlsx?|ofd|wps|txt|html?)$", re.IGNORECASE)
-_ISSUES = re.compile(r"印发(.+?)的通知")
-
-
-def doc_type_of(title: str | None, language: str) -> str | None:
-    """Return the document type of a title from the glossary's ``doc_types``.
-
-    A notice that issues another document is classified by that document.
-
-    >>> doc_type_of("工业和信息化部关于印发《优质中小企业梯度培育管理办法》的通知", "zh")
-    'measures'
-    >>> doc_type_of("关于第六批专精特新“小巨人”企业名单的公示", "zh")
-    'publicity'
-    """
-    if not title:
-        return None
-    types = glossary()["doc_types"]
-    if language == "zh" or re.search(r"[\u4e00-\u9fff]", title):
-        issued = _ISSUES.search(title)
-        subject = _TITLE_NOISE.sub("", issued.group(1) if issued else title)
-        subject = re.sub(r"\.(pdf|docx?|xlsx?)$", "", subject, flags=re.IGNORECASE)
-        subject = re.sub(r"[（(][^）)]*[）)]$", "", subject)
-        for doc_type in types:
-            if any(subject.endswith(word) for word in doc_type["zh"]):
-                return doc_type["id"]
-        return None
-    lowered = title.lower()
-    for doc_type in types:
-        if any(re.search(rf"\b{re.escape(word)}\b", lowered) for word in doc_type["en"]):
-            return doc_type["id"]
-    return "news"
 
 
 def tiers_of(title: str | None, text: str) -> list[str]:
@@ -94,6 +62,10 @@ def build_indexed_doc(row: dict[str, Any], segmenter: str) -> idx.IndexedDoc:
     passages = split_passages(text, language) if text.strip() else []
     if not passages and title:
         passages = split_passages(title, language)
+    doc_kind, doc_type = row.get("extracted_kind"), row.get("extracted_doc_type")
+    if doc_kind is None:  # indexed before extraction ran: read the kind the same way
+        decided = document_kind(title, text, language=language, doc_number=row.get("doc_number"))
+        doc_kind, doc_type = decided.kind, decided.doc_type
     doc_row = {
         "version_id": row["version_id"],
         "notice_id": row["notice_id"],
@@ -105,7 +77,8 @@ def build_indexed_doc(row: dict[str, Any], segmenter: str) -> idx.IndexedDoc:
         "issuer": row.get("issuer") or row.get("parent_issuer"),
         "region": row.get("region"),
         "language": language,
-        "doc_type": doc_type_of(title, language),
+        "doc_type": doc_type or ("news" if doc_kind == "news" else None),
+        "doc_kind": doc_kind,
         "tiers": "," + ",".join(tiers_of(title, text)) + ",",
         "segmenter": segmenter,
     }

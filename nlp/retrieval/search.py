@@ -569,14 +569,16 @@ def resolve_filters(*, date_from: str | None = None, date_to: str | None = None,
     Raises:
         FilterError: an unknown tier or document type, or a malformed date.
     """
-    from policywatch.nlp.retrieval.search_text import glossary
+    from policywatch.nlp.extract.kinds import KINDS, known_types
 
     tier_ids = resolve_tiers(tiers)
-    known_types = [t["id"] for t in glossary()["doc_types"]] + ["news"]
+    fine_types = known_types()
+    kinds = tuple(t for t in doc_types if t in KINDS and t not in fine_types)
+    doc_types = tuple(t for t in doc_types if t not in kinds)
     for doc_type in doc_types:
-        if doc_type not in known_types:
-            raise FilterError(f"unknown document type {doc_type!r} "
-                              f"(one of {', '.join(known_types)})")
+        if doc_type not in fine_types:
+            raise FilterError(f"unknown document type {doc_type!r} (a kind: "
+                              f"{', '.join(KINDS)}; or a type: {', '.join(fine_types)})")
     issuer_names: list[str] = []
     for issuer in issuers:
         issuer_names.extend(_glossary_lookup("issuer", issuer) or [issuer.strip()])
@@ -590,7 +592,7 @@ def resolve_filters(*, date_from: str | None = None, date_to: str | None = None,
         date_from=start, date_to=end, sources=tuple(sources),
         issuers=tuple(dict.fromkeys(issuer_names)), regions=tuple(dict.fromkeys(region_names)),
         tiers=tuple(dict.fromkeys(tier_ids)), doc_types=tuple(doc_types),
-        languages=tuple(languages))
+        languages=tuple(languages), doc_kinds=kinds)
 
 
 # --- the demo ----------------------------------------------------------------------------

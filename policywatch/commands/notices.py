@@ -26,8 +26,8 @@ def _resolve_tiers(values: tuple[str, ...]) -> tuple[str, ...]:
 @click.option("--source", "sources", multiple=True, metavar="ID",
               help="Only this source (govcn, miit, jiangsu, import, ...); repeatable.")
 @click.option("--kind", "kinds", multiple=True, metavar="KIND",
-              help="Document kind as the search index reads it (notice, standard, measures, "
-                   "interpretation, publicity, list, news, ...); repeatable.")
+              help="Document kind (normative, notice, interpretation, news, list, form, other) "
+                   "or type (measures, standard, publicity, ...); repeatable.")
 @click.option("--since", metavar="DATE", help="Published on or after DATE (YYYY-MM-DD).")
 @click.option("--attachments", is_flag=True, help="List attachment files too.")
 @click.option("--limit", "-n", type=click.IntRange(1, 100_000), default=50, show_default=True,
@@ -35,7 +35,7 @@ def _resolve_tiers(values: tuple[str, ...]) -> tuple[str, ...]:
 @click.option("--offset", type=click.IntRange(0), default=0, help="Rows to skip (paging).")
 @click.option("--json", "as_json", is_flag=True,
               help="Print a JSON list of {notice_id, version_id, versions, source_id, url, title, "
-                   "doc_number, issuer, published, language, kind, tiers, measure_id}.")
+                   "doc_number, issuer, published, language, kind, doc_type, tiers, measure_id}.")
 @pass_app
 @main_errors
 def notices_command(app: AppContext, tiers: tuple[str, ...], sources: tuple[str, ...],

@@ -45,9 +45,9 @@ def _highlighter(color: bool):
 @click.option("--tier", "tiers", multiple=True, metavar="TIER",
               help="Notices about a tier: innovative_sme, srdi_sme, little_giant (or its "
                    "name, 小巨人); repeatable.")
-@click.option("--type", "doc_types", multiple=True, metavar="TYPE",
-              help="Document type: notice, measures, implementation_rules, standard, "
-                   "interpretation, publicity, list, opinion, reply, plan, news, ...")
+@click.option("--type", "--kind", "doc_types", multiple=True, metavar="TYPE",
+              help="Document kind (normative, notice, interpretation, news, list, form) or "
+                   "type (measures, standard, implementation_rules, publicity, ...); repeatable.")
 @click.option("--language", "languages", multiple=True, type=click.Choice(["zh", "en"]),
               help="Language of the notice.")
 @click.option("--mode", type=click.Choice(["hybrid", "lexical", "bm25"]), default="hybrid",
