@@ -30,6 +30,14 @@ HOST_SCHEMES = frozenset({
     "rockets", "apprise", "apprises", "nctalk", "nctalks", "ncloud", "nclouds",
 })
 ELLIPSIS = "\u2026"
+#: Query options that are settings, not credentials (Apprise's ``method=POST``,
+#: ``format=markdown``, mailto's ``to=``): shown as they are. Every other value is masked.
+PLAIN_QUERY_KEYS = frozenset({
+    "method", "format", "overflow", "verify", "rto", "cto", "mode", "image", "footer",
+    "timestamp", "preview", "silent", "detect", "priority", "smtp", "from", "name", "to",
+    "cc", "bcc", "lang", "redirect", "retry", "wait", "optional", "content", "mdv", "album",
+    "blocks", "discovery", "tz", "port", "user",
+})
 
 
 class MissingSecret(PolicywatchError):
@@ -118,6 +126,10 @@ def _query_items(query: str) -> list[tuple[str, str]]:
                                                 query.split("&") if item)]
 
 
+def _plain(key: str) -> bool:
+    return key.lower() in PLAIN_QUERY_KEYS
+
+
 def _url_parts(url: str) -> list[tuple[str, str]]:
     """(raw, masked) for every credential-bearing piece of a URL (for free text)."""
     parts = urlsplit(url)
@@ -132,9 +144,10 @@ def _url_parts(url: str) -> list[tuple[str, str]]:
         pieces.append((host, mask_token(host)))
     for segment in parts.path.split("/"):
         pieces.append((segment, _mask_segment(segment, scheme)))
-    for _key, value in _query_items(parts.query):
-        pieces.append((value, mask_token(value)))
-        pieces.append((unquote(value), mask_token(value)))
+    for key, value in _query_items(parts.query):
+        if not _plain(key):
+            pieces.append((value, mask_token(value)))
+            pieces.append((unquote(value), mask_token(value)))
     return [(raw, masked) for raw, masked in pieces if raw and raw != masked]
 
 
@@ -152,6 +165,8 @@ def mask_url(url: str) -> str:
     'slack://T1…L2/A1…JD/TI…FQ/'
     >>> mask_url("tgram://123456789:abcdefg_hijklmnop/12315544/")
     'tgram://12…op/12…44/'
+    >>> mask_url("json://127.0.0.1:8080/hook?method=PUT&+Authorization=Bearer%20abcdefgh12")
+    'json://127.0.0.1:8080/hook?method=PUT&+Authorization=Be…12'
     """
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
@@ -164,7 +179,7 @@ def mask_url(url: str) -> str:
     if user or password:
         netloc = f"{user}{':****' if password else ''}@{host}"
     path = "/".join(_mask_segment(s, scheme) for s in parts.path.split("/"))
-    query = "&".join(f"{key}={mask_token(value)}" if value else key
+    query = "&".join(f"{key}={value if _plain(key) else mask_token(value)}" if value else key
                      for key, value in _query_items(parts.query))
     return f"{parts.scheme}://{netloc}{path}" + (f"?{query}" if query else "")
 
@@ -225,7 +240,9 @@ def redact(text: str | None, channel: str, target: str | None,
     if channel not in {"feed", "email"}:
         for form in forms:
             for raw, shown in sorted(_url_parts(form), key=lambda p: -len(p[0])):
-                if len(raw) >= 4:
+                # In free text a short piece could be an ordinary word ("POST"); keys are
+                # long, and a password is replaced from four characters on.
+                if len(raw) >= 8 or (shown == "****" and len(raw) >= 4):
                     text = text.replace(raw, shown)
     return text
 

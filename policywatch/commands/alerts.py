@@ -243,8 +243,9 @@ def _channel(store: Any, url: str | None, webhook: str | None, email: str | None
             expand_env(webhook)
             return channel, webhook
     except (MissingSecret, InvalidTarget) as exc:
-        raise click.BadParameter(str(exc), param_hint="--url" if url else "--webhook"
-                                 ) from None
+        hint = "--url" if url else ("--secret-env" if secret_env and secret_env in str(exc)
+                                    else "--webhook")
+        raise click.BadParameter(str(exc), param_hint=hint) from None
     if channel == "email":
         assert email is not None
         if not _EMAIL.match(email):
@@ -432,7 +433,11 @@ def subscribe(app: AppContext, tiers: tuple[str, ...], metrics: tuple[str, ...],
                      "secret_env": secret_env}
         answer = None
         if send_sample:
-            answer = send_test(store, candidate, settings=settings, smtp=smtp)
+            try:
+                answer = send_test(store, candidate, settings=settings, smtp=smtp)
+            except PolicywatchError as exc:
+                raise PolicywatchError(f"test alert not delivered, subscription #{update_id} "
+                                       f"unchanged: {exc}") from None
         revived = update_subscription_channel(store, update_id, channel=channel,
                                               target=target, secret=secret,
                                               secret_env=secret_env)
