@@ -295,7 +295,8 @@ def test_alerts_channels_import_then_notify_delivers_the_imports_events(runner, 
     assert "0 new" in skipped.output and not receiver.requests
     result = invoke(runner, db, "notify")
     assert result.exit_code == 0, result.output
-    assert "processing 1 new versions first" in result.output
+    assert "processing first what no `policywatch process` has seen (1 versions, 1 notices)" \
+        in result.output
     assert "1 sent" in result.output
     (request,) = receiver.requests
     assert request["headers"]["X-Policywatch-Event"] == "new_measure"

@@ -559,8 +559,8 @@ def notify(app: AppContext, retry_now: bool, retry_dead: bool, skip_processing: 
                 click.echo(f"note: {_pending_note(store)} (--no-process skipped them)")
         else:
             if not as_json:
-                click.echo(f"processing {pending['versions']} new versions first "
-                           "(extraction, lineage, search index):")
+                click.echo(f"processing first what no `policywatch process` has seen "
+                           f"({pending['versions']} versions, {pending['notices']} notices):")
             processed = process_pending(
                 store, echo=None if as_json else (lambda line: click.echo("  " + line)))
     report = run_notify(store, settings=settings, smtp=smtp, ignore_backoff=retry_now,
