@@ -17,18 +17,34 @@ from pathlib import Path
 from typing import Any
 
 from policywatch.errors import PolicywatchError
+from policywatch.store.reference import absent_note
 from policywatch.store.reporting import Echo
 
 
-def _synthetic_govcn_layer(root: Path, count: int) -> list[str]:
-    """Write ``count`` gov.cn detail pages (real pages, renumbered) and their listing."""
+def govcn_templates(reference: Path | None) -> tuple[list[str], str]:
+    """The gov.cn detail pages a synthetic replay is made from, and what they are.
+
+    With the reference pack: the ten real State Council pages the replay serves from it.
+    Without: the replay's two reconstructed gov.cn policy-library pages.
+    """
+    from policywatch.crawler.replay.reference import ReferenceContent
     from policywatch.crawler.replay.server import REPLAY_ROOT
 
-    source_pages = sorted((REPLAY_ROOT / "site" / "www.gov.cn" / "zhengce" / "content")
-                          .rglob("*.htm"))
+    content = ReferenceContent(reference)
+    if content:
+        pages = content.pages()
+        return ([content.page_bytes(pages[path]).decode("utf-8")
+                 for path in sorted(pages, key=Path)], "real gov.cn pages of the reference pack")
+    files = sorted(REPLAY_ROOT.glob("*/www.gov.cn/zhengce/zhengceku/*/content_*.htm"))
+    return ([f.read_text(encoding="utf-8") for f in files],
+            f"the replay's {len(files)} reconstructed gov.cn pages ({absent_note()})")
+
+
+def _synthetic_govcn_layer(root: Path, count: int, templates: list[str]) -> list[str]:
+    """Write ``count`` gov.cn detail pages (``templates`` renumbered) and their listing."""
     listing, urls = [], []
     for index in range(count):
-        template = source_pages[index % len(source_pages)].read_text(encoding="utf-8")
+        template = templates[index % len(templates)]
         content_id = 9_000_000 + index
         path = f"zhengce/content/2030-01/01/content_{content_id}.htm"
         page = template.replace("</td></tr>", f"</td></tr><!-- copy {index} -->", 1).replace(
@@ -48,20 +64,23 @@ def _synthetic_govcn_layer(root: Path, count: int) -> list[str]:
     return urls
 
 
-def bench_crawl(echo: Echo, pages: int = 300) -> dict[str, Any]:
+def bench_crawl(echo: Echo, pages: int = 300, reference: Path | None = None) -> dict[str, Any]:
     """Crawl a replay of ``pages`` gov.cn pages twice; print pages/s and requests/notice.
 
-    Baseline: the same detail pages fetched by a bare HTTP client (8 threads, urllib) from
-    the same replay, in the same run: the floor no crawler can beat.
+    The pages are copies of the real gov.cn pages of the ``reference`` pack, renumbered
+    (without the pack, of the replay's reconstructed gov.cn pages). Baseline: the same
+    detail pages fetched by a bare HTTP client (8 threads, urllib) from the same replay, in
+    the same run: the floor no crawler can beat.
     """
     from policywatch.crawler.replay import ReplayServer
     from policywatch.crawler.run import run_crawl_subprocess
 
+    templates, made_from = govcn_templates(reference)
     work = Path(tempfile.mkdtemp(prefix="policywatch-bench-"))
     try:
         layer = work / "layer"
-        urls = _synthetic_govcn_layer(layer, pages)
-        with ReplayServer(layers=[str(layer)]) as replay:
+        urls = _synthetic_govcn_layer(layer, pages, templates)
+        with ReplayServer(layers=[str(layer)], reference=None) as replay:
             replay_urls = [f"{replay.base_url}/{u.split('://', 1)[1]}" for u in urls]
             started = time.perf_counter()
             with ThreadPoolExecutor(8) as pool:
@@ -101,6 +120,8 @@ def bench_crawl(echo: Echo, pages: int = 300) -> dict[str, Any]:
         "baseline_bytes": fetched,
     }
     echo(f"crawl benchmark: {pages} gov.cn pages served by the local replay")
+    if reference is None:
+        echo(f"  pages made from {made_from}")
     echo(f"  baseline (urllib, 8 threads, no parsing or storing): "
          f"{figures['baseline_pages_per_s']:.0f} pages/s")
     echo(f"  first crawl: {new} new notices in {crawl_elapsed:.2f}s of crawling = "
@@ -231,22 +252,28 @@ BENCHMARKS["link"] = bench_link
 # -- search ----------------------------------------------------------------------------
 
 
-def build_search_corpus(db_path: Path, echo: Echo) -> None:
+def build_search_corpus(db_path: Path, echo: Echo, reference: Path | None = None) -> None:
     """Store the search benchmarks' real corpus in ``db_path``: the demo's two crawls of the
-    replay (the sites before and after the 2026 Measures) plus the 60 gov.cn reference pages
-    of ``../shared/reference/govcn-pages`` parsed as the gov.cn spider parses them."""
+    replay (the sites before and after the 2026 Measures) plus the 60 gov.cn pages of the
+    ``reference`` pack (``govcn-pages/``) parsed as the gov.cn spider parses them. Without
+    the pack: the two crawls of the replay's reconstructed pages alone."""
     from policywatch.crawler.parsers.govcn import parse_govcn_page
     from policywatch.crawler.replay import ReplayServer
     from policywatch.crawler.run import run_crawl_subprocess
     from policywatch.demo import LATER_LAYER
-    from policywatch.nlp.evaluation.search_bench import SHARED_REFERENCE
     from policywatch.store import Capture, open_store, record_capture
 
-    with ReplayServer() as replay:
+    with ReplayServer(reference=reference) as replay:
         run_crawl_subprocess(db_path, replay_base=replay.base_url)
         replay.site.set_layers([*[layer.name for layer in replay.site.layers], LATER_LAYER])
         run_crawl_subprocess(db_path, replay_base=replay.base_url)
-    pages = SHARED_REFERENCE / "govcn-pages"
+    if reference is None:
+        with open_store(db_path) as store:
+            notices = store.db.execute("select count(*) from notices").fetchone()[0]
+        echo(f"corpus: replay crawled twice (reconstructed pages alone) = {notices} notices; "
+             f"{absent_note()}")
+        return
+    pages = reference / "govcn-pages"
     expected = json.loads((pages / "expected.json").read_text(encoding="utf-8"))
     with open_store(db_path) as store:
         for item in expected:
@@ -265,32 +292,38 @@ def build_search_corpus(db_path: Path, echo: Echo) -> None:
          f"{notices} notices")
 
 
-def _search_corpus(work: Path, echo: Echo) -> Path:
+def _search_corpus(work: Path, echo: Echo, reference: Path | None) -> Path:
     db_path = work / "search-corpus.db"
-    build_search_corpus(db_path, echo)
+    build_search_corpus(db_path, echo, reference)
     return db_path
 
 
-def bench_search_quality(echo: Echo) -> dict[str, Any]:
-    """Recall@10 and MRR of the judged queries, zh and en, hybrid vs BM25-only."""
-    from policywatch.nlp.evaluation.search_bench import search_quality
+def bench_search_quality(echo: Echo, reference: Path | None = None) -> dict[str, Any]:
+    """Recall@10 and MRR of the judged queries, zh and en, hybrid vs BM25-only.
+
+    Without the ``reference`` pack the corpus lacks the real pages, and queries answered
+    only by them are left out (the output says how many)."""
+    from policywatch.nlp.evaluation.search_bench import load_judged_queries, search_quality
     from policywatch.nlp.retrieval.embeddings import optional_embedder
     from policywatch.store import open_store
 
     work = Path(tempfile.mkdtemp(prefix="policywatch-search-"))
     try:
-        db_path = _search_corpus(work, echo)
+        db_path = _search_corpus(work, echo, reference)
         with open_store(db_path) as store:
             embedder, unavailable = optional_embedder()
             if unavailable:
                 echo(f"no embedding model ({unavailable}): the hybrid row equals BM25 + "
                      "translation")
-            return search_quality(store, echo, embedder=embedder)
+            return search_quality(store, echo, embedder=embedder,
+                                  queries=load_judged_queries(reference=reference),
+                                  only_present=reference is None)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def bench_search_speed(echo: Echo, notices: int = 100_000) -> dict[str, Any]:
+def bench_search_speed(echo: Echo, notices: int = 100_000,
+                       reference: Path | None = None) -> dict[str, Any]:
     """Build time, size, memory and p50/p95 latency at ``notices`` synthetic notices."""
     from policywatch.nlp.evaluation.search_bench import search_speed
     from policywatch.nlp.retrieval.embeddings import optional_embedder
@@ -302,7 +335,7 @@ def bench_search_speed(echo: Echo, notices: int = 100_000) -> dict[str, Any]:
                                f"model: {unavailable}")
     work = Path(tempfile.mkdtemp(prefix="policywatch-search-"))
     try:
-        db_path = _search_corpus(work, echo)
+        db_path = _search_corpus(work, echo, reference)
         with open_store(db_path) as store:
             return search_speed(store, echo, embedder, notices=notices, work_dir=work)
     finally:
@@ -313,33 +346,43 @@ BENCHMARKS["search-quality"] = bench_search_quality
 BENCHMARKS["search-speed"] = bench_search_speed
 
 
-HELD_OUT = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "extraction-heldout"
+def read_reference_page(path: Path) -> str:
+    """A page of the reference pack as a crawl stores its text (the labelled gov.cn pages)."""
+    from policywatch.crawler.documents import read_document
+
+    return read_document(path.read_bytes(), path.name).text
 
 
-def bench_extract(echo: Echo) -> dict[str, Any]:
+def bench_extract(echo: Echo, reference: Path | None = None) -> dict[str, Any]:
     """Score extraction on the labelled set and time it next to bare jieba segmentation,
-    then score the held-out set (never used to change a rule) on its own."""
+    then score the held-out set (never used to change a rule) on its own.
+
+    Labelled real texts are read from the ``reference`` pack; without it they are skipped
+    and the output says which."""
     from policywatch.nlp.evaluation.extraction import (
+        HELD_OUT,
         format_report,
         load_labelled_set,
         run_benchmark,
         score_documents,
     )
 
-    figures = run_benchmark()
+    figures = run_benchmark(reference=reference, read_page=read_reference_page)
     echo("development set (the rules were built on it):")
     for line in format_report(figures).splitlines():
         echo("  " + line)
-    if HELD_OUT.is_dir():
-        held = score_documents(load_labelled_set(HELD_OUT))
-        figures["held_out"] = held
-        crit = held["criteria"]
-        echo(f"held-out set ({len(list(HELD_OUT.glob('*.json')))} documents, written after the "
-             "rules and never used to change one):")
-        echo(f"  criteria: precision {crit['precision']:.3f}  recall {crit['recall']:.3f}  "
-             f"F1 {crit['f1']:.3f}  (tp {crit['tp']}, fp {crit['fp']}, fn {crit['fn']})")
-        echo(f"  dates: accuracy {held['dates']['accuracy']:.3f} "
-             f"({held['dates']['checked']} fields)")
+    held_set = load_labelled_set(HELD_OUT, reference, read_reference_page)
+    held = score_documents(held_set)
+    figures["held_out"] = held
+    crit = held["criteria"]
+    echo(f"held-out set ({len(held_set)} documents, written after the rules and never used "
+         "to change one):")
+    echo(f"  criteria: precision {crit['precision']:.3f}  recall {crit['recall']:.3f}  "
+         f"F1 {crit['f1']:.3f}  (tp {crit['tp']}, fp {crit['fp']}, fn {crit['fn']})")
+    echo(f"  dates: accuracy {held['dates']['accuracy']:.3f} "
+         f"({held['dates']['checked']} fields)")
+    if held_set.note():
+        echo("  " + held_set.note())
     return figures
 
 

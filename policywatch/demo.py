@@ -19,6 +19,7 @@ import json
 import shutil
 import time
 from pathlib import Path
+from types import EllipsisType
 from typing import Any
 
 from policywatch.crawler.replay import ReplayServer
@@ -28,6 +29,7 @@ from policywatch.nlp.retrieval.search import run_demo_searches
 from policywatch.stages import process_pending
 from policywatch.store import open_store
 from policywatch.store.db import blob_root_for
+from policywatch.store.reference import absent_note, resolve_reference
 from policywatch.store.reporting import Echo
 
 LATER_LAYER = "update-2026"
@@ -89,15 +91,26 @@ def _store_summary(db_path: Path) -> dict[str, Any]:
         }
 
 
-def run_demo(db_path: Path, echo: Echo) -> dict[str, Any]:
-    """Run the demo and return the figures it printed (for tests)."""
+def run_demo(db_path: Path, echo: Echo,
+             reference: Path | None | EllipsisType = ...) -> dict[str, Any]:
+    """Run the demo and return the figures it printed (for tests).
+
+    ``reference``: the reference pack whose real gov.cn pages the replay serves (``...``
+    resolves it as :func:`policywatch.store.reference.resolve_reference` does; ``None``:
+    the reconstructed pages alone)."""
     from policywatch.commands.crawl import summarize_run
 
+    if reference is ...:
+        reference = resolve_reference()
     reset_database(db_path)
-    figures: dict[str, Any] = {}
-    with ReplayServer() as replay:
-        echo(f"Replay of the watched sites on {replay.base_url} "
-             "(real gov.cn pages plus reconstructed ones, marked as such; not official texts)")
+    figures: dict[str, Any] = {"reference": str(reference) if reference else None}
+    with ReplayServer(reference=reference) as replay:
+        if reference is not None:
+            echo(f"Replay of the watched sites on {replay.base_url} (real gov.cn pages plus "
+                 "reconstructed ones, marked as such; not official texts)")
+        else:
+            echo(f"Replay of the watched sites on {replay.base_url} (reconstructed pages "
+                 f"alone, marked as such; not official texts): {absent_note()}")
         echo("")
         echo("Step 1: crawl every source with the real spiders")
         started = time.perf_counter()

@@ -13,6 +13,13 @@ from policywatch.store import open_store
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 GOVCN_PAGES = SHARED / "reference" / "govcn-pages"
 FIXTURES = Path(__file__).parent / "fixtures"
+# The reference pack of real texts, named for the library through its setting (the replay,
+# the benchmarks and the labelled sets read it from there), or None where it is absent.
+REFERENCE = (SHARED / "reference") if (SHARED / "reference").is_dir() else None
+if REFERENCE is not None:
+    os.environ.setdefault("POLICYWATCH_REFERENCE", str(REFERENCE))
+needs_reference = pytest.mark.skipif(REFERENCE is None,
+                                     reason="needs the reference pack ../shared/reference")
 
 
 @pytest.fixture

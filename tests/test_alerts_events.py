@@ -16,6 +16,7 @@ from policywatch.store.notices import upsert_source
 from policywatch.store.runs import finish_run, start_run
 from policywatch.store.timeutil import utc_now
 from tests.alerts_support import REVENUE_EN, REVENUE_ZH, TODAY, copy_of_template
+from tests.conftest import needs_reference
 
 
 @pytest.fixture(scope="module")
@@ -148,6 +149,7 @@ def test_alerts_events_source_broken_after_threshold(store):
     assert again["payload"]["health"] == {"layout_changed": 3}
 
 
+@needs_reference  # the ten blocked pages are the replay's real gov.cn pages
 def test_alerts_events_source_broken_from_real_blocked_crawls(db_path):
     from policywatch.crawler.replay import ReplayServer
     from policywatch.crawler.run import run_crawl_subprocess

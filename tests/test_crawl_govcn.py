@@ -14,7 +14,10 @@ import pytest
 from policywatch.crawler.replay import ReplayServer
 from policywatch.crawler.run import run_crawl_subprocess
 from policywatch.store import open_store
+from tests.conftest import needs_reference
 
+# The replay's State Council pages (10 of the 11 gov.cn notices, and the attachment of the
+# 11th) are real pages served from the reference pack: tests that count on them need it.
 pytestmark = pytest.mark.slow
 INTERIM = "https://www.gov.cn/zhengce/zhengceku/202206/content_5696342.htm"
 
@@ -24,6 +27,7 @@ def crawl(db: Path, server: ReplayServer, **kwargs) -> dict:
     return run
 
 
+@needs_reference
 def test_crawl_govcn_stores_notices_with_metadata_and_attachment(db_path, replay):
     run = crawl(db_path, replay)
     assert run["status"] == "ok"
@@ -46,6 +50,7 @@ def test_crawl_govcn_stores_notices_with_metadata_and_attachment(db_path, replay
         assert raw.startswith(b"PK")
 
 
+@needs_reference
 def test_crawl_govcn_second_run_fetches_nothing_unchanged(db_path, replay):
     crawl(db_path, replay)
     detail_hits = {k: v for k, v in replay.site.hits.items() if "/content_" in k}
@@ -60,6 +65,7 @@ def test_crawl_govcn_second_run_fetches_nothing_unchanged(db_path, replay):
     assert all(replay.site.hits[k] <= 2 * v for k, v in detail_hits.items())
 
 
+@needs_reference
 def test_crawl_govcn_page_stored_without_its_attachment_gets_it_next_run(db_path, replay):
     # What a run killed between storing a page and fetching its file leaves behind.
     crawl(db_path, replay)
@@ -94,6 +100,7 @@ def test_crawl_govcn_new_notice_appears_after_sites_move_on(db_path, replay):
     assert "工信部企业〔2026〕2号" in titles
 
 
+@needs_reference
 @pytest.mark.parametrize(
     ("fault", "kind"),
     [("403", "blocked"), ("521", "challenge"), ("412", "challenge"), ("captcha", "captcha")],
@@ -131,6 +138,7 @@ def test_crawl_govcn_garbage_detail_page_is_layout_change(db_path):
     assert all("\x00" not in t for t in texts)
 
 
+@needs_reference
 def test_crawl_govcn_huge_and_truncated_attachments_do_not_break_the_crawl(db_path):
     faults = {"www.gov.cn/zhengce/zhengceku/202206/files/": "truncated"}
     with ReplayServer(faults=faults) as server:
@@ -169,6 +177,7 @@ def test_crawl_govcn_keeps_raw_responses_in_warc(db_path, replay):
         "http://127.0.0.1:")
 
 
+@needs_reference
 def test_crawl_govcn_resume_after_kill_loses_and_duplicates_nothing(db_path, tmp_path):
     jobdir = tmp_path / "job"
     with ReplayServer(faults={"www.gov.cn/zhengce/content/": "slow"}) as server:
@@ -201,6 +210,7 @@ def test_crawl_govcn_resume_after_kill_loses_and_duplicates_nothing(db_path, tmp
     assert run["stats"]["policywatch/govcn/notices/new"] == 11 - partial
 
 
+@needs_reference
 def test_crawl_govcn_obeys_robots_and_says_who_it_is(db_path):
     robots = {"www.gov.cn": "User-agent: *\nDisallow: /zhengce/content/2019-02/\n"}
     with ReplayServer(robots=robots) as server:
@@ -212,6 +222,7 @@ def test_crawl_govcn_obeys_robots_and_says_who_it_is(db_path):
     assert all(agent.startswith("policywatch/") for agent in agents)
 
 
+@needs_reference
 def test_crawl_govcn_page_served_with_wrong_content_type_still_parses(db_path):
     with ReplayServer(faults={"www.gov.cn/zhengce/content/": "wrong_type"}) as server:
         run = crawl(db_path, server)

@@ -7,12 +7,10 @@ answers in the real API's shape, paginated the real API's way.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
-from policywatch.crawler.replay.server import ReplayResponse, ReplaySite
-
-Endpoint = Callable[..., ReplayResponse]
+from policywatch.crawler.replay.responses import Endpoint, ReplayResponse
+from policywatch.crawler.replay.responses import SiteFiles as ReplaySite
 
 
 def _int(query: dict[str, list[str]], name: str, default: int) -> int:

@@ -2,10 +2,13 @@
 
 Files come from layers of folders (``site/`` first, then named overlays such as
 ``update-2026``), later layers overriding earlier ones, so a test or the demo can move the
-"sites" forward in time and see new versions appear. Dynamic endpoints (JSON listing APIs)
-are Python functions in :mod:`policywatch.crawler.replay.endpoints` that read listing files from the
-same layers. Faults (403, JS challenges, captchas, empty lists, truncated or huge bodies)
-are injected per path prefix for tests.
+"sites" forward in time and see new versions appear. The ``site`` layer also serves the
+real pages and attachment texts of the reference pack, made from it at request time
+(:mod:`policywatch.crawler.replay.reference`; the project stores no copy), when the pack is
+there. Dynamic endpoints (JSON listing APIs) are Python functions in
+:mod:`policywatch.crawler.replay.endpoints` that read listing files from the same layers.
+Faults (403, JS challenges, captchas, empty lists, truncated or huge bodies) are injected
+per path prefix for tests.
 """
 
 from __future__ import annotations
@@ -15,33 +18,41 @@ import json
 import mimetypes
 import threading
 import time
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from types import EllipsisType
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from policywatch.crawler.replay.endpoints import ENDPOINTS
+from policywatch.crawler.replay.reference import ReferenceContent
+from policywatch.crawler.replay.responses import ReplayResponse
+from policywatch.store.reference import resolve_reference
+
 REPLAY_ROOT = Path(__file__).parent
 DEFAULT_LAYERS = ("site",)
+SITE_LAYER = REPLAY_ROOT / "site"  # the layer the reference pack's pages belong to
+# Served with the site layer only where the pack is absent: a reconstructed State Council
+# page, so that the gov.cn library the real pages fill is not empty (an empty list is a
+# layout change to the spider).
+STANDIN_LAYER = REPLAY_ROOT / "standin"
 FAULT_KINDS = {"403", "412", "521", "captcha", "empty_list", "truncated", "huge", "slow",
                "garbage", "wrong_type", "500"}
 
 
-@dataclass
-class ReplayResponse:
-    """What the replay answers: status, headers and body."""
-
-    status: int
-    body: bytes
-    headers: dict[str, str] = field(default_factory=dict)
-
-
 class ReplaySite:
-    """The content of the replay: layered folders plus dynamic endpoints."""
+    """The content of the replay: layered folders plus dynamic endpoints.
+
+    ``reference`` is the reference pack folder whose real pages the ``site`` layer serves;
+    ``...`` (the default) resolves it (:func:`policywatch.store.reference.resolve_reference`),
+    ``None`` serves the project's own pages alone.
+    """
 
     def __init__(self, layers: tuple[str, ...] | list[str] = DEFAULT_LAYERS,
                  faults: dict[str, str] | None = None,
-                 robots: dict[str, str] | None = None) -> None:
+                 robots: dict[str, str] | None = None,
+                 reference: Path | None | EllipsisType = ...) -> None:
+        self.reference = ReferenceContent(resolve_reference() if reference is ... else reference)
         self.robots = dict(robots or {})
         self.user_agents: set[str] = set()
         self.layers = [REPLAY_ROOT / name if not Path(name).is_absolute() else Path(name)
@@ -57,12 +68,20 @@ class ReplaySite:
         """Switch the replay to another point in time (e.g. add ``update-2026``)."""
         self.layers = [REPLAY_ROOT / name for name in layers]
 
+    def file_layers(self) -> list[Path]:
+        """The folders files are served from, first to last: the layers, plus the stand-in
+        right after ``site`` when there is no reference pack."""
+        if self.reference or SITE_LAYER not in self.layers:
+            return list(self.layers)
+        at = self.layers.index(SITE_LAYER) + 1
+        return [*self.layers[:at], STANDIN_LAYER, *self.layers[at:]]
+
     def find_file(self, host: str, path: str) -> Path | None:
         """Return the file for ``host`` + ``path`` from the last layer that has it."""
         relative = Path(host) / unquote(path).lstrip("/")
         if ".." in relative.parts:
             return None
-        for layer in reversed(self.layers):
+        for layer in reversed(self.file_layers()):
             candidate = layer / relative
             if candidate.is_dir():
                 candidate = candidate / "index.html"
@@ -70,14 +89,25 @@ class ReplaySite:
                 return candidate
         return None
 
+    def reference_file(self, host: str, path: str) -> tuple[bytes, str] | None:
+        """Body and Content-Type of a page or attachment made from the reference pack, while
+        the ``site`` layer is served and the pack is there."""
+        if SITE_LAYER not in self.layers:
+            return None
+        return self.reference.get(host, unquote(path))
+
     def read_json_layers(self, host: str, name: str) -> list[Any]:
-        """Concatenate a JSON list file (e.g. a listing) across layers; later rows win by url."""
+        """Concatenate a JSON list file (e.g. a listing) across layers; later rows win by url.
+
+        The ``site`` layer's rows start with those of the reference pack's pages."""
         merged: dict[str, Any] = {}
-        for layer in self.layers:
+        for layer in self.file_layers():
+            rows = self.reference.listing_rows(host, name) if layer == SITE_LAYER else []
             path = layer / host / name
             if path.is_file():
-                for row in json.loads(path.read_text(encoding="utf-8")):
-                    merged[row.get("url") or json.dumps(row, sort_keys=True)] = row
+                rows = [*rows, *json.loads(path.read_text(encoding="utf-8"))]
+            for row in rows:
+                merged[row.get("url") or json.dumps(row, sort_keys=True)] = row
         return list(merged.values())
 
     def fault_for(self, host: str, path: str) -> str | None:
@@ -90,8 +120,6 @@ class ReplaySite:
     def handle(self, host: str, path: str, query: dict[str, list[str]],
                headers: dict[str, str]) -> ReplayResponse:
         """Answer one request for ``host`` + ``path``."""
-        from policywatch.crawler.replay.endpoints import ENDPOINTS
-
         with self._lock:
             key = f"{host}{path}"
             self.hits[key] = self.hits.get(key, 0) + 1
@@ -109,11 +137,15 @@ class ReplaySite:
             response = endpoint(self, query, empty=fault == "empty_list", headers=headers)
         else:
             file = self.find_file(host, path)
-            if file is None:
+            made = self.reference_file(host, path) if file is None else None
+            if file is not None:
+                response = ReplayResponse(200, file.read_bytes(),
+                                          {"Content-Type": _content_type(file)})
+            elif made is not None:
+                response = ReplayResponse(200, made[0], {"Content-Type": made[1]})
+            else:
                 return ReplayResponse(404, b"<html><body>404 Not Found</body></html>",
                                       {"Content-Type": "text/html"})
-            response = ReplayResponse(200, file.read_bytes(),
-                                      {"Content-Type": _content_type(file)})
             if fault == "empty_list":
                 response.body = b"<html><body><div class='list'></div></body></html>"
         etag = '"' + hashlib.sha1(response.body).hexdigest()[:16] + '"'
@@ -212,8 +244,9 @@ class ReplayServer:
 
     def __init__(self, layers: tuple[str, ...] | list[str] = DEFAULT_LAYERS,
                  faults: dict[str, str] | None = None, port: int = 0,
-                 robots: dict[str, str] | None = None) -> None:
-        self.site = ReplaySite(layers, faults, robots)
+                 robots: dict[str, str] | None = None,
+                 reference: Path | None | EllipsisType = ...) -> None:
+        self.site = ReplaySite(layers, faults, robots, reference)
         handler = type("Handler", (_Handler,), {"site": self.site})
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self.httpd.daemon_threads = True

@@ -1,15 +1,23 @@
-"""Benchmark of the extraction stage on the labelled set in ``tests/fixtures/extraction/``.
+"""Benchmark of the extraction stage on the labelled set shipped in ``data/extraction/``.
 
-Each document ``NAME.txt`` has its labels in ``NAME.json``: criteria (tier, metric, op,
-value; period and condition where stated), dates, tiers, metadata, clause ids and the number
-of scoring-table entries. Lines starting with ``#`` at the top of a text (its source or the
-"reconstructed for testing" notice) are not part of the document and are removed first.
+Each document ``NAME`` has its labels in ``NAME.json``: criteria (tier, metric, op, value;
+period and condition where stated), dates, tiers, metadata, clause ids and the number of
+scoring-table entries. A label names its text one of two ways:
+
+- ``"file": "NAME.txt"``: a text the project wrote itself (reconstructed for testing), beside
+  the label. Lines starting with ``#`` at the top (its source or the "reconstructed for
+  testing" notice) are not part of the document and are removed first.
+- ``"reference": "texts/x.zh.txt"``: a real text, read from the reference pack (never copied
+  into the project), named relative to the pack folder. A ``.txt`` file is its text; a page
+  (``govcn-pages/content_N.html``) is what the crawler's document reader makes of it, which
+  the caller passes as ``read_page`` (the NLP stage does not import the crawler). Without the
+  pack (or without a page reader) these documents are skipped, and the report says so.
 
 Criteria are matched on (tier, metric, op, value) as a multiset. Throughput is measured
 warm, in the same run, next to plain ``jieba.lcut`` of the same texts (with the same user
 dictionary loaded), in CPU seconds, and reported as characters per second and their ratio.
 
-Run ``python -m nlp.evaluation`` to print the figures.
+Run ``policywatch bench extract`` to print the figures.
 """
 
 from __future__ import annotations
@@ -19,27 +27,49 @@ import json
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from types import EllipsisType
 from typing import Any
 
 import jieba
 
 from policywatch.nlp.extract.notice import detect_language, extract_notice
 from policywatch.nlp.extract.spacy_pipeline import get_pipeline, load_user_dictionary
+from policywatch.store.reference import absent_note, reference_file, resolve_reference
 
-DEFAULT_FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "extraction"
+DATA = Path(__file__).resolve().parent / "data"
+DEFAULT_FIXTURES = DATA / "extraction"
+HELD_OUT = DATA / "extraction-heldout"
 DATE_FIELDS = ("written", "published", "effective", "expires")
+PageReader = Callable[[Path], str]
 
 
 @dataclass
 class LabelledDocument:
-    """A fixture text with its labels."""
+    """A labelled text with its labels."""
 
     name: str
     text: str
     labels: dict[str, Any]
+
+
+class LabelledSet(list[LabelledDocument]):
+    """The documents of a labelled set, plus those that could not be read and why."""
+
+    def __init__(self, documents: Iterable[LabelledDocument] = (),
+                 skipped: list[str] | None = None, reason: str = "") -> None:
+        super().__init__(documents)
+        self.skipped: list[str] = skipped or []
+        self.reason = reason
+
+    def note(self) -> str | None:
+        """One line naming the skipped documents, or ``None`` when none was skipped."""
+        if not self.skipped:
+            return None
+        return (f"note: {len(self.skipped)} labelled real texts skipped ({self.reason}): "
+                + ", ".join(self.skipped))
 
 
 def strip_header(raw: str) -> str:
@@ -54,22 +84,80 @@ def strip_header(raw: str) -> str:
     return "\n".join(lines)
 
 
-def load_labelled_set(fixtures: Path | None = None) -> list[LabelledDocument]:
-    """Load every ``*.json`` label file and its text from the fixture folder.
+def read_labelled_text(folder: Path, labels: dict[str, Any], reference: Path | None,
+                       read_page: PageReader | None = None) -> str | None:
+    """The text a label names, or ``None`` when it is a reference text that cannot be read
+    here (no pack, or a page and no page reader).
 
     Raises:
-        FileNotFoundError: the folder (or a labelled text) does not exist.
+        FileNotFoundError: a project text is missing, or the pack lacks the named file.
+    """
+    if "reference" not in labels:
+        return strip_header((folder / labels["file"]).read_text(encoding="utf-8"))
+    if reference is None:
+        return None
+    path = reference_file(reference, labels["reference"])
+    if path.suffix == ".txt":
+        return path.read_text(encoding="utf-8")
+    if read_page is None:
+        return None
+    if not path.is_file():
+        raise FileNotFoundError(f"{labels['reference']}: not in the reference pack {reference}")
+    return read_page(path)
+
+
+def load_labelled_set(fixtures: Path | None = None,
+                      reference: Path | None | EllipsisType = ...,
+                      read_page: PageReader | None = None) -> LabelledSet:
+    """Load every ``*.json`` label file of the folder and the text it names.
+
+    Args:
+        fixtures: the labelled set folder (default: the development set, ``data/extraction``).
+        reference: the reference pack folder; ``...`` (the default) resolves it as
+            :func:`policywatch.store.reference.resolve_reference` does, ``None`` means none.
+        read_page: reads a page of the pack to text (the crawler's document reader);
+            labels whose text is a page are skipped without one.
+
+    Raises:
+        FileNotFoundError: the folder, a project text or a named file of the pack is missing.
     """
     folder = fixtures or DEFAULT_FIXTURES
     if not folder.is_dir():
         raise FileNotFoundError(f"no labelled set at {folder}")
-    documents = []
+    if reference is ...:
+        reference = resolve_reference()
+    documents, skipped = [], []
+    reasons = set()
     for label_path in sorted(folder.glob("*.json")):
         labels = json.loads(label_path.read_text(encoding="utf-8"))
-        text_path = folder / labels["file"]
-        documents.append(LabelledDocument(label_path.stem, strip_header(
-            text_path.read_text(encoding="utf-8")), labels))
-    return documents
+        text = read_labelled_text(folder, labels, reference, read_page)
+        if text is None:
+            skipped.append(label_path.stem)
+            reasons.add(absent_note() if reference is None else
+                        "pages of the pack need a page reader (read_page)")
+            continue
+        documents.append(LabelledDocument(label_path.stem, text, labels))
+    return LabelledSet(documents, skipped, "; ".join(sorted(reasons)))
+
+
+def labelled_text(name: str, fixtures: Path | None = None,
+                  reference: Path | None | EllipsisType = ...,
+                  read_page: PageReader | None = None) -> str | None:
+    """The text of one labelled document, by name (``srdi-standard-2026.zh``, ``.txt`` may
+    follow), as :func:`load_labelled_set` reads it; ``None`` for a real text that cannot be
+    read here (no reference pack, or a page without ``read_page``).
+
+    Raises:
+        FileNotFoundError: the set has no such label.
+    """
+    folder = fixtures or DEFAULT_FIXTURES
+    label_path = folder / f"{name.removesuffix('.txt')}.json"
+    if not label_path.is_file():
+        raise FileNotFoundError(f"no label {label_path.name} in {folder}")
+    if reference is ...:
+        reference = resolve_reference()
+    labels = json.loads(label_path.read_text(encoding="utf-8"))
+    return read_labelled_text(folder, labels, reference, read_page)
 
 
 def criterion_key(criterion: dict[str, Any]) -> tuple[Any, ...]:
@@ -251,19 +339,25 @@ def measure_throughput(texts: list[str], repeats: int = 5) -> dict[str, float]:
             "jieba_chars_per_s": jieba_cps, "ratio": extract_cps / jieba_cps}
 
 
-def run_benchmark(fixtures: Path | None = None, repeats: int = 5) -> dict[str, Any]:
+def run_benchmark(fixtures: Path | None = None, repeats: int = 5,
+                  reference: Path | None | EllipsisType = ...,
+                  read_page: PageReader | None = None) -> dict[str, Any]:
     """Score the labelled set and measure throughput.
 
     Args:
-        fixtures: the labelled set folder (default: ``tests/fixtures/extraction``).
+        fixtures: the labelled set folder (default: the development set, ``data/extraction``).
         repeats: timing repeats (the best is kept).
+        reference, read_page: where real texts are read from (see :func:`load_labelled_set`).
 
     Returns:
-        :func:`score_documents`'s figures plus ``throughput``.
+        :func:`score_documents`'s figures plus ``throughput`` and ``skipped`` (labelled real
+        texts that could not be read here) with ``skipped_note``.
     """
-    documents = load_labelled_set(fixtures)
+    documents = load_labelled_set(fixtures, reference, read_page)
     figures = score_documents(documents)
     figures["throughput"] = measure_throughput([d.text for d in documents], repeats)
+    figures["skipped"] = documents.skipped
+    figures["skipped_note"] = documents.note()
     return figures
 
 
@@ -293,18 +387,25 @@ def format_report(figures: dict[str, Any]) -> str:
         f"jieba.lcut {speed['jieba_chars_per_s']:,.0f} chars/s, ratio {speed['ratio']:.2f} "
         f"({speed['characters']:,} characters, warm, CPU time, best of runs)",
     ]
+    if figures.get("skipped_note"):
+        lines.append(figures["skipped_note"])
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Print the benchmark figures (``--errors`` adds the per-document differences)."""
-    parser = argparse.ArgumentParser(prog="python -m nlp.evaluation", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m policywatch.nlp.evaluation.extraction", description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--fixtures", type=Path, default=None, help="labelled set folder")
+    parser.add_argument("--reference", type=Path, default=None,
+                        help="reference pack folder (default: $POLICYWATCH_REFERENCE or "
+                             "../shared/reference)")
     parser.add_argument("--repeats", type=int, default=5, help="timing repeats (best kept)")
     parser.add_argument("--errors", action="store_true", help="print per-document errors")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
-    figures = run_benchmark(args.fixtures, args.repeats)
+    figures = run_benchmark(args.fixtures, args.repeats, resolve_reference(args.reference))
     if args.json:
         print(json.dumps(figures, ensure_ascii=False, indent=1))
         return 0

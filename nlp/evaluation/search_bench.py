@@ -1,10 +1,11 @@
 """Search benchmarks: judged-query quality and 100k-notice speed (figures, never tests).
 
-Both start from a store holding the real corpus (the 60 gov.cn reference pages plus the
-demo's crawl of the replay); the app layer builds it (``policywatch bench search-quality``).
+Both start from a store holding the real corpus (the 60 gov.cn pages of the reference pack
+plus the demo's crawl of the replay); the app layer builds it (``policywatch bench
+search-quality``). Without the pack the corpus is the replay's reconstructed pages alone.
 
-- :func:`search_quality`: recall@10 and MRR of the judged queries in
-  ``tests/fixtures/search/queries.json``, separately for Chinese and English queries, for
+- :func:`search_quality`: recall@10 and MRR of the judged queries shipped in
+  ``data/search/queries.json``, separately for Chinese and English queries, for
   the BM25-only baseline (the query's own words), lexical (BM25 + translation) and hybrid
   (+ vectors), all in the same run.
 - :func:`search_speed`: a synthetic corpus of 100,000 notices made from the real ones
@@ -30,6 +31,7 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from types import EllipsisType
 from typing import Any
 
 import numpy as np
@@ -41,24 +43,33 @@ from policywatch.nlp.retrieval.search_text import embed_key, embed_text
 from policywatch.store import Store, open_store
 from policywatch.store import search_index as idx
 from policywatch.store.identity import canonical_url
+from policywatch.store.reference import resolve_reference
 from policywatch.store.reporting import Echo
 
-QUERIES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "search" / "queries.json"
-SHARED_REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference"
+QUERIES = Path(__file__).resolve().parent / "data" / "search" / "queries.json"
 
 
-def load_judged_queries(path: Path = QUERIES,
-                        reference: Path = SHARED_REFERENCE) -> list[dict[str, Any]]:
-    """Return the judged queries with every relevant notice as a canonical URL."""
+def load_judged_queries(path: Path = QUERIES, reference: Path | None | EllipsisType = ...
+                        ) -> list[dict[str, Any]]:
+    """Return the judged queries with every relevant notice as a canonical URL.
+
+    A relevant page of the reference pack is named by its file there
+    (``govcn-pages/content_N.html``) and becomes the URL ``govcn-pages/expected.json`` gives
+    it; without the pack (``reference`` None; ``...`` resolves it) such a name stays as it
+    is, a notice no corpus holds.
+    """
+    if reference is ...:
+        reference = resolve_reference()
     data = json.loads(path.read_text(encoding="utf-8"))
     files: dict[str, str] = {}
-    expected = reference / "govcn-pages" / "expected.json"
-    if expected.exists():
+    expected = reference / "govcn-pages" / "expected.json" if reference else None
+    if expected is not None and expected.exists():
         for page in json.loads(expected.read_text(encoding="utf-8")):
             files[f"govcn-pages/{page['file']}"] = page["url"]
     queries = []
     for item in data["queries"]:
-        relevant = [canonical_url(files.get(r, r)) for r in item["relevant"]]
+        relevant = [canonical_url(files[r]) if r in files else
+                    canonical_url(r) if "://" in r else r for r in item["relevant"]]
         queries.append({**item, "relevant": relevant})
     return queries
 
@@ -81,15 +92,27 @@ def _metrics(ranked_urls: list[str], relevant: list[str], k: int = 10) -> tuple[
 
 def search_quality(store: Store, echo: Echo, embedder: Embedder | None = None,
                    queries: list[dict[str, Any]] | None = None,
-                   modes: tuple[str, ...] = ("bm25", "lexical", "hybrid")) -> dict[str, Any]:
-    """Run the judged queries; print and return recall@10 and MRR per language and mode."""
+                   modes: tuple[str, ...] = ("bm25", "lexical", "hybrid"),
+                   only_present: bool = False) -> dict[str, Any]:
+    """Run the judged queries; print and return recall@10 and MRR per language and mode.
+
+    ``only_present`` (a corpus built without the reference pack): relevant notices the
+    corpus lacks are dropped from each query, and queries left with none are left out,
+    instead of counting as misses; the output says how many.
+    """
     queries = queries or load_judged_queries()
     counts = index_pending(store, embedder)
     urls = _notice_urls(store)
     known = set(urls.values())
     missing = sorted({r for q in queries for r in q["relevant"] if r not in known})
+    left_out = 0
+    if only_present and missing:
+        kept = [{**q, "relevant": [r for r in q["relevant"] if r in known]} for q in queries]
+        queries = [q for q in kept if q["relevant"]]
+        left_out = len(kept) - len(queries)
     figures: dict[str, Any] = {"queries": len(queries), "indexing": counts,
-                               "missing_relevant": missing, "modes": {}, "per_query": {}}
+                               "missing_relevant": missing, "left_out": left_out,
+                               "modes": {}, "per_query": {}}
     for mode in modes:
         per_language: dict[str, list[tuple[float, float]]] = {"zh": [], "en": []}
         for query in queries:
@@ -105,7 +128,10 @@ def search_quality(store: Store, echo: Echo, embedder: Embedder | None = None,
             for language, values in per_language.items() if values}
     echo(f"search quality: {len(queries)} judged queries over {len(urls)} notices "
          f"({counts.get('passages', 0)} passages indexed this run)")
-    if missing:
+    if missing and only_present:
+        echo(f"  {len(missing)} relevant notices are pages of the reference pack, absent here: "
+             f"{left_out} queries left out, the others scored on what the corpus holds")
+    elif missing:
         echo(f"  warning: {len(missing)} relevant notices are not in the corpus: {missing[:3]}")
     echo(f"  {'mode':<28} {'zh recall@10':>12} {'zh MRR':>7} {'en recall@10':>13} {'en MRR':>7}")
     labels = {"bm25": "BM25 only (baseline)", "lexical": "BM25 + translation",

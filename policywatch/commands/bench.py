@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from policywatch.commands.context import echo_json, main_errors
@@ -14,9 +16,13 @@ from policywatch.commands.context import echo_json, main_errors
               help="Pages in the synthetic replay (crawl benchmark).")
 @click.option("--notices", type=click.IntRange(1_000, 1_000_000), default=100_000,
               show_default=True, help="Synthetic notices (search-speed benchmark).")
+@click.option("--reference", metavar="DIR", default=None,
+              help="The reference pack of real texts (default: $POLICYWATCH_REFERENCE, else "
+                   "../shared/reference from the current folder); without one, benchmarks "
+                   "run on the project's reconstructed pages alone and say so.")
 @click.option("--json", "as_json", is_flag=True, help="Also print the figures as JSON.")
 @main_errors
-def bench(name: str, pages: int, notices: int, as_json: bool) -> None:
+def bench(name: str, pages: int, notices: int, reference: str | None, as_json: bool) -> None:
     """Run a benchmark and print its figures next to a same-run baseline.
 
     crawl: pages/s and requests per new notice against a local replay of gov.cn, with a
@@ -40,12 +46,15 @@ def bench(name: str, pages: int, notices: int, as_json: bool) -> None:
         policywatch bench crawl --pages 300
     """
     from policywatch.bench import BENCHMARKS
+    from policywatch.store.reference import resolve_reference
 
-    options: dict[str, int] = {}
+    options: dict[str, Any] = {}
     if name == "crawl":
         options = {"pages": pages}
     elif name == "search-speed":
         options = {"notices": notices}
+    if name != "link":
+        options["reference"] = resolve_reference(reference)
     figures = BENCHMARKS[name](click.echo, **options)
     if as_json:
         echo_json(figures)

@@ -11,9 +11,13 @@ from policywatch.settings import DEMO_DB
 
 
 @click.command()
+@click.option("--reference", metavar="DIR", default=None,
+              help="The reference pack whose real gov.cn pages the replay serves (default: "
+                   "$POLICYWATCH_REFERENCE, else ../shared/reference from the current "
+                   "folder); without one the replay serves its reconstructed pages alone.")
 @pass_app
 @main_errors
-def demo(app: AppContext) -> None:
+def demo(app: AppContext, reference: str | None) -> None:
     """Run the main job end to end on the bundled replay of the watched sites.
 
     Serves the replay on 127.0.0.1, crawls it with the real spiders, lets the sites move
@@ -25,6 +29,8 @@ def demo(app: AppContext) -> None:
         policywatch demo
     """
     from policywatch.demo import run_demo
+    from policywatch.store.reference import resolve_reference
 
     db_path = Path(app.db_option) if app.db_option else Path(DEMO_DB)
-    run_demo(db_path, echo=click.echo)
+    run_demo(db_path, echo=click.echo,
+             reference=resolve_reference(reference))
