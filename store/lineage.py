@@ -32,9 +32,13 @@ def notices_pending_linking(store: Store, linker: str) -> list[int]:
 def notice_record(store: Store, notice_id: int) -> dict[str, Any] | None:
     """The fields linking needs about a notice, from its latest version and its source."""
     rows = list(store.db.query(
-        "select n.id as notice_id, n.url, v.id as version_id, v.title, v.text, v.doc_number, "
-        "v.issuer, v.language, coalesce(v.published_date, v.written_date) as published, "
-        "s.region from notices n join versions v on v.id = n.latest_version_id "
+        "select n.id as notice_id, n.url, n.kind as notice_kind, v.id as version_id, v.title, "
+        "v.text, v.doc_number, v.issuer, v.language, "
+        "coalesce(v.published_date, v.written_date) as published, s.region, "
+        "(select e.kind from extractions e where e.version_id = v.id order by e.id desc "
+        "limit 1) as kind, (select e.doc_number from extractions e where e.version_id = v.id "
+        "order by e.id desc limit 1) as extracted_doc_number "
+        "from notices n join versions v on v.id = n.latest_version_id "
         "left join sources s on s.id = n.source_id where n.id = ?", [notice_id]))
     return rows[0] if rows else None
 
@@ -49,6 +53,39 @@ def save_lineage_notice(store: Store, row: dict[str, Any],
         if references:
             db["lineage_references"].insert_all(
                 [dict(ref, notice_id=row["notice_id"]) for ref in references])
+
+
+def save_lineage_values(store: Store, notice_id: int, values: list[str]) -> None:
+    """Replace a notice's language-free facts (see :func:`translation_candidates`)."""
+    db = store.db
+    with db.atomic():
+        db.execute("delete from lineage_values where notice_id = ?", [notice_id])
+        if values:
+            db.conn.executemany("insert into lineage_values(notice_id, value) values (?, ?)",
+                                [(notice_id, value) for value in sorted(set(values))])
+
+
+def lineage_values(store: Store, notice_id: int) -> set[str]:
+    """A notice's language-free facts."""
+    return {row[0] for row in store.db.execute(
+        "select value from lineage_values where notice_id = ?", [notice_id])}
+
+
+def translation_candidates(store: Store, notice_id: int, language: str,
+                           minimum: int = 3) -> dict[int, int]:
+    """Notices in another language sharing at least ``minimum`` facts: ``{id: shared}``.
+
+    An indexed lookup per fact, so it stays bounded as the corpus grows; facts shared by
+    very many notices (a common date) count as well, but only notices that share several
+    facts come back.
+    """
+    rows = store.db.execute(
+        "select o.notice_id, count(*) from lineage_values me join lineage_values o "
+        "on o.value = me.value and o.notice_id != me.notice_id "
+        "join lineage_notices l on l.notice_id = o.notice_id "
+        "where me.notice_id = ? and coalesce(l.language, 'zh') != ? "
+        "group by o.notice_id having count(*) >= ?", [notice_id, language, minimum])
+    return {row[0]: row[1] for row in rows}
 
 
 def candidate_ids(store: Store, row: dict[str, Any],

@@ -453,8 +453,18 @@ def m009_document_kinds(db: Database) -> None:
 
     ``extractions.kind`` and ``doc_type`` hold what the extraction stage read (only
     normative documents form version series); ``search_docs.doc_kind`` lets search rank
-    governing documents ahead of news and ``notices --kind`` filter.
+    governing documents ahead of news and ``notices --kind`` filter; ``lineage_notices.kind``
+    is what linking decided on.
     """
     db["extractions"].add_column("kind", str)
     db["extractions"].add_column("doc_type", str)
     db["search_docs"].add_column("doc_kind", str)
+    db["lineage_notices"].add_column("kind", str)
+    db["lineage_notices"].add_column("articles", int)
+    # A page that states its own repeal (该文件已于…废止): date, successor, the words.
+    db["changes"].add_column("repeal", str)
+    # Language-free facts of a notice (criteria as metric+op+value, stated dates): a
+    # translation shares most of them with its original, whatever the words.
+    db["lineage_values"].create({"notice_id": int, "value": str}, if_not_exists=True)
+    db["lineage_values"].create_index(["value"], if_not_exists=True)
+    db["lineage_values"].create_index(["notice_id"], if_not_exists=True)

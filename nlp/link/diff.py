@@ -546,6 +546,38 @@ def diff_versions(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def clause_summary(diff: dict[str, Any], language: str, width: int = 60) -> str:
+    """A one-line account of a diff's wording changes, for a change without criteria.
+
+    Names the first changed, added or removed lines rather than saying "clause wording
+    changed" over a diff nobody can find.
+
+    >>> clause_summary({"clauses": [{"status": "added", "old": None, "new": {"label": None,
+    ...     "text": "（该文件已于2026年4月1日废止）"}}]}, "zh")
+    '新增：（该文件已于2026年4月1日废止）'
+    """
+    words = {"zh": {"changed": "修改", "added": "新增", "removed": "删除", "sep": "；",
+                    "more": "等{n}处", "none": "格式或空白变化"},
+             "en": {"changed": "changed", "added": "added", "removed": "removed", "sep": "; ",
+                    "more": " and {n} more", "none": "layout or whitespace only"}}[language]
+    touched = [c for c in diff.get("clauses", []) if c["status"] in {"changed", "added",
+                                                                     "removed"}]
+    if not touched:
+        return words["none"]
+    parts = []
+    for clause in touched[:2]:
+        side = clause["new"] or clause["old"]
+        text = " ".join(f"{side.get('label') or ''} {side.get('text') or ''}".split())
+        if len(text) > width:
+            text = text[: width - 1] + "…"
+        parts.append(f"{words[clause['status']]}：{text}" if language == "zh"
+                     else f"{words[clause['status']]}: {text}")
+    summary = words["sep"].join(parts)
+    if len(touched) > 2:
+        summary += words["more"].format(n=len(touched) - 2)
+    return summary
+
+
 DIFFS: dict[str, Callable[..., Any]] = {
     "criteria": criteria_changes,
     "clauses": clause_changes,

@@ -15,6 +15,10 @@ retrieves candidates from the store and writes the edges. Signals, strongest fir
    the model covers both languages;
 4. embedding similarity and clause overlap, which only ever support a link (they raise or
    lower confidence) and never create a typed edge on their own.
+
+Only normative documents (kind ``normative``, see :mod:`policywatch.nlp.extract.kinds`) form
+version series and are superseded or amended: a news report about a revision, an
+interpretation or a list cites or interprets the measure and is never its version.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from policywatch.store.doc_numbers import (
     number_key,
 )
 
-LINKER_VERSION = "policywatch.lineage.v1"
+LINKER_VERSION = "policywatch.lineage.v2"
 
 _QUOTED = re.compile(r"《([^《》]{4,80})》\s*(?:[（(]([^（）()]{0,40}号)[）)])?")
 _WRAPPER = re.compile(
@@ -169,12 +173,83 @@ def _later(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return (a.get("published") or "") >= (b.get("published") or "")
 
 
+def _kind(record: dict[str, Any]) -> str:
+    return record.get("kind") or "other"
+
+
+def versionable(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether two notices may be versions of one measure: both normative."""
+    return _kind(a) == "normative" and _kind(b) == "normative"
+
+
+# A translation states the same amounts, shares, periods and dates as its original: at
+# least this many shared language-free facts, and this share of all facts on both sides.
+# Standards of one tier share their common values (2 years, 3%, 70%) whatever the issuer,
+# so the overlap must be high, a stated date must agree, and only the best match counts.
+TRANSLATION_MIN_SHARED = 5
+TRANSLATION_MIN_JACCARD = 0.6
+
+
+def fingerprint_values(text: str | None, language: str = "zh") -> list[str]:
+    """The language-free facts of a text: every quantity written with a unit (amounts in
+    yuan, percentages, years, counts) and every date. A translation, written or machine-made,
+    keeps nearly all of them; its words share nothing with the original's.
+
+    >>> fingerprint_values("上年度营业收入总额在1500万元以上，自2025年7月1日起施行。")
+    ['d:2025-07-01', 'q:15000000yuan']
+    >>> fingerprint_values("operating revenue of RMB 15 million or more; effective on July 1, 2025",
+    ...                    "en")
+    ['d:2025-07-01', 'q:15000000yuan']
+    """
+    if not text:
+        return []
+    from policywatch.nlp.extract.dates import date_scanner
+    from policywatch.nlp.extract.numbers import quantity_scanner
+
+    scanner = quantity_scanner("en" if language == "en" else "zh")
+    # "2025年" reads as 2025 years: a year, which the dates below already hold.
+    values = {f"q:{q.value:.12g}{q.unit}" for q in scanner.scan(text)
+              if q.unit and not (q.unit == "years" and q.value >= 100)}
+    values |= {f"d:{mention.date.isoformat()}" for mention in date_scanner().scan(text)}
+    return sorted(values)
+
+
+def translation_evidence(a_values: set[str], b_values: set[str], a_articles: int | None,
+                         b_articles: int | None) -> dict[str, Any] | None:
+    """Evidence that two notices in different languages are one text, or None.
+
+    >>> zh = {"q:15000000yuan", "q:3percent", "q:4.5percent", "q:2years", "q:70percent",
+    ...       "d:2025-07-01", "d:2025-05-20"}
+    >>> translation_evidence(zh, zh - {"d:2025-05-20"}, 6, 6)["shared_facts"]
+    6
+    >>> translation_evidence(zh, {"q:15000000yuan", "q:3percent", "d:2026-01-01"}, 6, 6) is None
+    True
+    """
+    shared = a_values & b_values
+    union = a_values | b_values
+    if len(shared) < TRANSLATION_MIN_SHARED or not union:
+        return None
+    jaccard = len(shared) / len(union)
+    if jaccard < TRANSLATION_MIN_JACCARD:
+        return None
+    a_dates = {v for v in a_values if v.startswith("d:")}
+    b_dates = {v for v in b_values if v.startswith("d:")}
+    if a_dates and b_dates and not a_dates & b_dates:
+        return None  # both state dates and none agree: two texts
+    if a_articles and b_articles and abs(a_articles - b_articles) > max(2, a_articles // 5):
+        return None  # a summary quoting some thresholds is not the whole text translated
+    evidence: dict[str, Any] = {"shared_facts": len(shared), "facts_overlap": round(jaccard, 3)}
+    if a_articles and b_articles:
+        evidence["articles"] = [a_articles, b_articles]
+    return evidence
+
+
 def relate(new: dict[str, Any], old: dict[str, Any], *, cited: list[Reference],
            similarity: float | None = None, similarity_usable: bool = False) -> Edge | None:
     """Decide the typed edge from ``new`` to a candidate ``old``, if any.
 
     Args:
-        new: the notice being linked.
+        new: the notice being linked (with its ``kind``).
         old: a candidate retrieved for it.
         cited: ``new``'s references that point at ``old`` (by number or title).
         similarity: cosine similarity of the two notices' embeddings, if computed.
@@ -189,10 +264,14 @@ def relate(new: dict[str, Any], old: dict[str, Any], *, cited: list[Reference],
         key_new = {number_key(r.doc_number) for r in cited} | {
             number_key(new.get("doc_number"))}
         number_match = number_key(old.get("doc_number")) in key_new - {None}
+        reported = "news" in (_kind(new), _kind(old)) or \
+            "interpretation" in (_kind(new), _kind(old))
         if number_match:
             evidence["doc_number"] = old.get("doc_number")
+            if reported:
+                return Edge(new["notice_id"], old["notice_id"], "cites", 0.9, evidence)
             return Edge(new["notice_id"], old["notice_id"], "translation_of", 0.95, evidence)
-        if similarity_usable and similarity is not None and similarity > 0.8:
+        if similarity_usable and similarity is not None and similarity > 0.8 and not reported:
             return Edge(new["notice_id"], old["notice_id"], "translation_of", 0.75, evidence)
         return None
     if cited:
@@ -202,11 +281,11 @@ def relate(new: dict[str, Any], old: dict[str, Any], *, cited: list[Reference],
         evidence["quote"] = reference.text
         if reference.doc_number:
             evidence["doc_number"] = reference.doc_number
-        if is_interpretation(new.get("title")):
+        if _kind(new) == "interpretation" or is_interpretation(new.get("title")):
             return Edge(new["notice_id"], old["notice_id"], "interprets", 0.9 + support,
                         evidence)
         cue = reference.cue
-        if cue in {"supersedes", "amends"}:
+        if cue in {"supersedes", "amends"} and versionable(new, old):
             confidence = 0.97 if cue == "supersedes" else 0.9
             if not _later(new, old):
                 # An older notice naming the newer one that repeals it ("该文件已废止，现行
@@ -217,6 +296,8 @@ def relate(new: dict[str, Any], old: dict[str, Any], *, cited: list[Reference],
         if cue == "implements" and new.get("region") not in (None, "national") and \
                 old.get("region") in (None, "national"):
             return Edge(new["notice_id"], old["notice_id"], "implements", 0.9, evidence)
+        if _kind(new) == "news":
+            evidence["reported"] = True
         return Edge(new["notice_id"], old["notice_id"], "cites", 0.85 + support, evidence)
     same_number = new.get("doc_number") and new.get("doc_number") == old.get("doc_number")
     if same_number and new.get("language") == old.get("language"):
@@ -225,9 +306,37 @@ def relate(new: dict[str, Any], old: dict[str, Any], *, cited: list[Reference],
         return Edge(new["notice_id"], old["notice_id"], "same_as", 0.95, evidence)
     key = series_key(new.get("title"))
     same_series = key.endswith(NORMATIVE_SUFFIXES) and key == series_key(old.get("title"))
-    if same_series and new.get("issuer") == old.get("issuer") and _later(new, old) and \
-            new.get("doc_number") != old.get("doc_number"):
+    if same_series and versionable(new, old) and new.get("issuer") == old.get("issuer") and \
+            _later(new, old) and new.get("doc_number") != old.get("doc_number"):
         evidence["series"] = series_key(new.get("title"))
         evidence["titles"] = [old.get("title"), new.get("title")]
         return Edge(new["notice_id"], old["notice_id"], "supersedes", 0.8 + support, evidence)
     return None
+
+
+_SELF_REPEAL = re.compile(
+    r"(?:该|本|此)(?:文件|通知|办法|标准|细则|规定|意见|措施|规则|条件)"
+    r"(?:已)?(?:于|自)?\s*(?P<date>\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)?\s*(?:起)?"
+    r"(?:已)?(?:废止|失效|停止执行|不再执行)"
+    r"(?:[，,；;。]?\s*(?:现行(?:标准|文件|办法)?|请)?(?:见|参见|执行|按)?\s*《(?P<successor>[^》]{2,80})》)?")
+
+
+def repeal_statement(text: str | None) -> dict[str, Any] | None:
+    """A page's statement that it is itself repealed, with the date and successor it names.
+
+    >>> found = repeal_statement("（该文件已于2026年4月1日废止，现行标准见《认定标准（修订）》）")
+    >>> found["date"], found["successor"]
+    ('2026-04-01', '认定标准（修订）')
+    >>> repeal_statement("本办法自印发之日起施行，原《暂行办法》同时废止。") is None
+    True
+    """
+    if not text:
+        return None
+    match = _SELF_REPEAL.search(text)
+    if not match:
+        return None
+    day = None
+    if match.group("date"):
+        numbers = re.findall(r"\d+", match.group("date"))
+        day = f"{int(numbers[0]):04d}-{int(numbers[1]):02d}-{int(numbers[2]):02d}"
+    return {"date": day, "successor": match.group("successor"), "text": match.group(0)}

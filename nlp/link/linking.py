@@ -16,15 +16,20 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
+from policywatch.nlp.extract.kinds import article_count, document_kind
 from policywatch.nlp.extract.lexicon import load_data, tier_title_words
-from policywatch.nlp.link.diff import diff_versions
+from policywatch.nlp.link.diff import clause_summary, diff_versions
 from policywatch.nlp.link.lineage import (
     LINKER_VERSION,
+    TRANSLATION_MIN_SHARED,
+    fingerprint_values,
     is_interpretation,
     references,
     relate,
+    repeal_statement,
     series_key,
     title_core,
+    translation_evidence,
 )
 from policywatch.store import Store
 from policywatch.store.doc_numbers import normalize_doc_number, number_key
@@ -34,6 +39,7 @@ from policywatch.store.lineage import (
     candidate_ids,
     edges_of,
     lineage_row,
+    lineage_values,
     measure_of,
     notice_record,
     notices_pending_linking,
@@ -41,6 +47,8 @@ from policywatch.store.lineage import (
     save_change,
     save_edge,
     save_lineage_notice,
+    save_lineage_values,
+    translation_candidates,
 )
 from policywatch.store.reporting import Progress
 
@@ -51,14 +59,20 @@ TRANSLATION_MIN_CONCEPTS = 2
 
 def lineage_fields(record: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The candidate-index row and the references of one notice record."""
-    number = normalize_doc_number(record.get("doc_number"))
+    number = normalize_doc_number(record.get("doc_number") or record.get("extracted_doc_number"))
     core = title_core(record.get("title"))
+    language = record.get("language") or "zh"
+    kind = record.get("kind")
+    if kind is None:  # not extracted yet: read the kind the way extraction does
+        kind = document_kind(record.get("title"), record.get("text"), language=language,
+                             doc_number=number).kind
     row = {
-        "notice_id": record["notice_id"], "language": record.get("language") or "zh",
+        "notice_id": record["notice_id"], "language": language,
         "region": record.get("region"), "issuer": record.get("issuer"), "doc_number": number,
         "number_key": number_key(number), "title": record.get("title"),
         "title_core": core, "series_key": series_key(record.get("title")),
-        "published": record.get("published"), "linker": LINKER_VERSION,
+        "published": record.get("published"), "linker": LINKER_VERSION, "kind": kind,
+        "articles": article_count(record.get("text"), language),
     }
     refs, seen = [], set()
     for ref in references(record.get("text") or ""):
@@ -142,6 +156,9 @@ def _translation_edges(store: Store, row: dict[str, Any]) -> list[dict[str, Any]
         english, chinese = (row, other) if row["language"] == "en" else (other, row)
         if is_interpretation(english.get("title")) != is_interpretation(chinese.get("title")):
             continue  # an article about a measure is not its translation
+        if "news" in (english.get("kind"), chinese.get("kind")) and \
+                english.get("kind") != chinese.get("kind"):
+            continue  # a report of the same days is linked by what it cites, if anything
         if english.get("region") and chinese.get("region") and \
                 english["region"] != chinese["region"]:
             continue  # a national English release does not translate a provincial notice
@@ -155,6 +172,33 @@ def _translation_edges(store: Store, row: dict[str, Any]) -> list[dict[str, Any]
                                        "published": [english.get("published"),
                                                      chinese.get("published")]}})
     return edges
+
+
+def _fingerprint_edges(store: Store, row: dict[str, Any], values: list[str]
+                       ) -> list[dict[str, Any]]:
+    """Translations found from language-free facts: the same thresholds, the same dates and
+    the same number of articles, whatever the words (a written or a machine translation of
+    a standard), so no multilingual model is needed."""
+    if len(values) < TRANSLATION_MIN_SHARED or row.get("kind") in {"news", "interpretation"}:
+        return []
+    mine = set(values)
+    best: tuple[float, dict[str, Any]] | None = None
+    for other_id in translation_candidates(store, row["notice_id"], row["language"],
+                                           TRANSLATION_MIN_SHARED):
+        other = lineage_row(store, other_id)
+        if other is None or other.get("kind") in {"news", "interpretation"}:
+            continue
+        evidence = translation_evidence(mine, lineage_values(store, other_id),
+                                        row.get("articles"), other.get("articles"))
+        if evidence is None or (best and best[0] >= evidence["facts_overlap"]):
+            continue
+        english, chinese = (row, other) if row["language"] == "en" else (other, row)
+        best = (evidence["facts_overlap"], {
+            "source": english["notice_id"], "target": chinese["notice_id"],
+            "type": "translation_of",
+            "confidence": round(0.7 + 0.25 * evidence["facts_overlap"], 3),
+            "evidence": evidence})
+    return [best[1]] if best else []
 
 
 # -- embedding support -----------------------------------------------------------------
@@ -207,6 +251,8 @@ def link_notice(store: Store, notice_id: int, embedder: Any | None = None
         return []
     row, refs = lineage_fields(record)
     save_lineage_notice(store, row, refs)
+    values = fingerprint_values(record.get("text"), row["language"])
+    save_lineage_values(store, notice_id, values)
     found = candidate_ids(store, row, refs)
     similarity = _Similarity(store, embedder)
     decided: list[dict[str, Any]] = []
@@ -233,6 +279,9 @@ def link_notice(store: Store, notice_id: int, embedder: Any | None = None
         if edge is not None:
             decided.append(edge.__dict__)
     decided.extend(_translation_edges(store, row))
+    known = {(e["source"], e["target"]) for e in decided}
+    decided.extend(e for e in _fingerprint_edges(store, row, values)
+                   if (e["source"], e["target"]) not in known)
     with store.db.atomic():
         # Relinking re-derives every edge touching this notice (both directions are
         # searched above), so stale ones from an older linker or older text go.
@@ -283,15 +332,27 @@ def record_changes(store: Store, notice_id: int) -> int:
         if store.db.execute("select 1 from changes where old_version_id = ? and "
                             "new_version_id = ?", [old_id, new_id]).fetchone():
             continue
-        diff = diff_versions(version_for_diff(store, old_id), version_for_diff(store, new_id))
+        old_version, new_version = version_for_diff(store, old_id), version_for_diff(store, new_id)
+        diff = diff_versions(old_version, new_version)
         criteria = diff["criteria_changes"]
+        summary_zh = "；".join(c["summary_zh"] for c in criteria) or clause_summary(diff, "zh")
+        summary_en = "; ".join(c["summary_en"] for c in criteria) or clause_summary(diff, "en")
+        repeal = repeal_statement(new_version["text"]) if kind == "new_version" else None
+        if repeal and repeal_statement(old_version["text"]):
+            repeal = None  # it said so before: not news
+        if repeal:
+            when = f"（{repeal['date']}起）" if repeal["date"] else ""
+            summary_zh = f"已废止{when}：{repeal['text']}"
+            summary_en = ("repealed" + (f" from {repeal['date']}" if repeal["date"] else "")
+                          + (f"; successor: {repeal['successor']}" if repeal["successor"]
+                             else ""))
         recorded += save_change(store, {
             "measure_id": measure_of(store, notice_id), "old_version_id": old_id,
             "new_version_id": new_id, "kind": kind,
             "criteria_changes": json.dumps(criteria, ensure_ascii=False),
             "clause_counts": json.dumps(diff["counts"]),
-            "summary_zh": "；".join(c["summary_zh"] for c in criteria) or "条款文字修改",
-            "summary_en": "; ".join(c["summary_en"] for c in criteria) or "clause wording changed",
+            "summary_zh": summary_zh, "summary_en": summary_en,
+            "repeal": json.dumps(repeal, ensure_ascii=False) if repeal else None,
             "producer": diff["diff"]})
     return recorded
 
