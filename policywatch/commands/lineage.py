@@ -22,16 +22,21 @@ class NotFound(PolicywatchError):
     """A notice or version id that the store does not have."""
 
 
-def link_pending(store: Store) -> None:
-    """Bring lineage up to date before reading it (extraction first, then linking)."""
-    from policywatch.nlp.extract.stage import run_extraction
-    from policywatch.nlp.link.linking import run_linking
+def pending_note(store: Store) -> str | None:
+    """Say how many notices wait for ``process`` instead of linking them here.
 
-    extracted = run_extraction(store)
-    linked = run_linking(store)
-    if linked["notices"]:
-        click.echo(f"(linked {linked['notices']} pending notices; extracted "
-                   f"{extracted['extracted']} versions)", err=True)
+    Reading commands never link: ``process`` links with the embedding model it loads, so a
+    lineage or diff shown before it would differ from the one shown after (one linker, one
+    result, whichever command ran first).
+    """
+    from policywatch.nlp.link.lineage import LINKER_VERSION
+    from policywatch.store.lineage import notices_pending_linking
+
+    pending = len(notices_pending_linking(store, LINKER_VERSION))
+    if not pending:
+        return None
+    return (f"note: {pending} notices are not linked yet (run `policywatch process`); "
+            "lineage shown as of the last run")
 
 
 def resolve_version(store: Store, ref: str) -> int:
@@ -56,30 +61,57 @@ def _attachment_key(name: str | None) -> str:
 
 
 def attachment_diffs(store: Store, old_version: int, new_version: int) -> list[dict[str, Any]]:
-    """Diff the attachments of two page versions, matched by name (附件 numbers ignored)."""
+    """Diff the attachments of two page versions, matched by name (附件 numbers ignored).
+
+    Each side gets the attachment as it was when that page version was captured (its
+    newest version fetched by then), not the attachment's latest version on both sides,
+    so a PDF replaced between the two captures shows as changed.
+    """
     from policywatch.nlp.link.diff import diff_versions
     from policywatch.nlp.link.linking import version_for_diff
 
     def attached(version_id: int) -> dict[str, dict[str, Any]]:
         rows = store.db.query(
-            "select a.name, a.url, n.latest_version_id from attachments a join notices n on "
-            "n.id = a.notice_id where a.version_id = ? order by a.position", [version_id])
-        return {_attachment_key(r["name"]): r for r in rows}
+            "select a.name, a.url, a.notice_id, (select av.id from versions av where "
+            "av.notice_id = a.notice_id and av.fetched_at <= "
+            "(select pv.fetched_at from versions pv where pv.id = a.version_id) "
+            "order by av.fetched_at desc, av.id desc limit 1) as version_at, "
+            "(select min(av.id) from versions av where av.notice_id = a.notice_id) as first "
+            "from attachments a where a.version_id = ? order by a.position", [version_id])
+        found = {}
+        for row in rows:
+            row["version"] = row["version_at"] or row["first"]
+            found[_attachment_key(row["name"])] = row
+        return found
 
     before, after = attached(old_version), attached(new_version)
     diffs = []
     for key in list(after) + [k for k in before if k not in after]:
         old, new = before.get(key), after.get(key)
-        if old and new and old["latest_version_id"] == new["latest_version_id"]:
+        if old and new and old["version"] == new["version"]:
             continue
         entry: dict[str, Any] = {"name": (new or old)["name"],
                                  "change": "changed" if old and new else
                                  ("added" if new else "removed")}
-        if old and new:
-            entry["diff"] = diff_versions(version_for_diff(store, old["latest_version_id"]),
-                                          version_for_diff(store, new["latest_version_id"]))
+        if old and new and old["version"] and new["version"]:
+            entry["diff"] = diff_versions(version_for_diff(store, old["version"]),
+                                          version_for_diff(store, new["version"]))
         diffs.append(entry)
     return diffs
+
+
+def shared_measure_warning(store: Store, old_id: int, new_id: int) -> str | None:
+    """A warning when two versions belong to notices that share no measure."""
+    from policywatch.store.lineage import measure_of
+
+    notices = [store.db["versions"].get(v)["notice_id"] for v in (old_id, new_id)]
+    if notices[0] == notices[1]:
+        return None
+    measures = [measure_of(store, n) for n in notices]
+    if measures[0] and measures[0] == measures[1]:
+        return None
+    return (f"warning: notices {notices[0]} and {notices[1]} share no measure (no version, "
+            "translation or same-document link between them); this compares two documents")
 
 
 @click.command()
@@ -103,7 +135,9 @@ def lineage(app: AppContext, notice_id: int, as_json: bool) -> None:
     store = app.store()
     if store.db.execute("select 1 from notices where id = ?", [notice_id]).fetchone() is None:
         raise NotFound(f"no notice {notice_id}")
-    link_pending(store)
+    note = pending_note(store)
+    if note:
+        click.echo(note, err=True)
     view = notice_lineage(store, notice_id)
     if as_json:
         echo_json(view)
@@ -177,6 +211,9 @@ def diff(app: AppContext, old: str, new: str, fmt: str, all_clauses: bool,
 
     store = app.store()
     old_id, new_id = resolve_version(store, old), resolve_version(store, new)
+    for note in (pending_note(store), shared_measure_warning(store, old_id, new_id)):
+        if note:
+            click.echo(note, err=True)
     result = diff_versions(version_for_diff(store, old_id), version_for_diff(store, new_id))
     result["attachments"] = attachment_diffs(store, old_id, new_id)
     if fmt == "json":
