@@ -211,6 +211,7 @@ def bench_link(echo: Echo, sizes: tuple[int, ...] = (1000, 10000), new: int = 10
     one by one. Candidate retrieval is index lookups, so the time per notice should stay
     nearly flat as the corpus grows tenfold (linear growth would be 10x).
     """
+    from policywatch.nlp.link.lineage import LINKER_VERSION
     from policywatch.nlp.link.linking import link_notice
     from policywatch.store import open_store
     from policywatch.store.lineage import notices_pending_linking
@@ -223,10 +224,10 @@ def bench_link(echo: Echo, sizes: tuple[int, ...] = (1000, 10000), new: int = 10
             with open_store(work / f"link-{size}.db") as store:
                 upsert_source(store, {"id": "synthetic", "name": "synthetic", "region": None})
                 _fill_store(store, 0, size)
-                for notice_id in notices_pending_linking(store, "policywatch.lineage.v1"):
+                for notice_id in notices_pending_linking(store, LINKER_VERSION):
                     link_notice(store, notice_id)
                 _fill_store(store, size, size + new)
-                pending = notices_pending_linking(store, "policywatch.lineage.v1")
+                pending = notices_pending_linking(store, LINKER_VERSION)
                 edges = 0
                 started = time.perf_counter()
                 for notice_id in pending:
@@ -243,6 +244,64 @@ def bench_link(echo: Echo, sizes: tuple[int, ...] = (1000, 10000), new: int = 10
     figures["growth"] = large / small
     echo(f"  growth from {sizes[0]} to {sizes[-1]} notices: {figures['growth']:.2f}x "
          f"(linear would be {sizes[-1] / sizes[0]:.0f}x)")
+    figures["clause_alignment"] = bench_clause_alignment(echo)
+    return figures
+
+
+def _clause_versions(count: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Two versions of a ``count``-clause standard in which every clause was edited (a
+    threshold or a word changed): the worst case, where nothing matches by identical text."""
+    metrics = ["营业收入总额", "研发费用总额", "主营业务收入", "资产负债率", "研发人员占比"]
+    old, new = [], []
+    for i in range(count):
+        metric = metrics[i % len(metrics)]
+        text = (f"第{i + 1}项 申请企业上年度{metric}应当达到{100 + i}万元以上，且近{2 + i % 3}年"
+                f"在第{i % 17 + 1}类细分市场持续经营，编号{i * 7919 % 10007}。")
+        old.append({"id": f"c{i}", "label": f"（{i + 1}）", "text": text})
+        new.append({"id": f"c{i}", "label": f"（{i + 1}）",
+                    "text": text.replace(f"{100 + i}万元", f"{150 + i}万元")})
+    return old, new
+
+
+def _all_pairs_alignment(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> int:
+    """The previous alignment's cost, as the baseline: a similarity for every pair of free
+    clauses, sorted. Returns the pairs matched."""
+    from policywatch.nlp.link.diff import SAME_CLAUSE_SIMILARITY, clause_similarity
+
+    scored = sorted(((clause_similarity(a["text"], b["text"]), i, j)
+                     for i, a in enumerate(old) for j, b in enumerate(new)), reverse=True)
+    used_old: set[int] = set()
+    used_new: set[int] = set()
+    for score, i, j in scored:
+        if score < SAME_CLAUSE_SIMILARITY:
+            break
+        if i not in used_old and j not in used_new:
+            used_old.add(i)
+            used_new.add(j)
+    return len(used_new)
+
+
+def bench_clause_alignment(echo: Echo, sizes: tuple[int, ...] = (400, 1000)) -> dict[str, Any]:
+    """Time the clause diff of two versions whose clauses all changed, against scoring
+    every pair of clauses (the previous method) in the same run."""
+    from policywatch.nlp.link.diff import clause_changes, words
+
+    words("营业收入总额在1000万元以上")  # load the segmenter before timing
+    figures: dict[str, Any] = {}
+    for size in sizes:
+        old, new = _clause_versions(size)
+        started = time.perf_counter()
+        entries = clause_changes(old, new)
+        aligned = time.perf_counter() - started
+        started = time.perf_counter()
+        matched = _all_pairs_alignment(old, new)
+        baseline = time.perf_counter() - started
+        changed = sum(entry["status"] == "changed" for entry in entries)
+        figures[size] = {"seconds": aligned, "all_pairs_seconds": baseline,
+                         "changed": changed, "all_pairs_matched": matched}
+        echo(f"  clause diff, {size} clauses all edited: {aligned:.2f}s ({changed} paired as "
+             f"changed, redlines included); all pairs scored: {baseline:.2f}s "
+             f"({matched} paired, no redlines): {baseline / max(aligned, 1e-9):.1f}x slower")
     return figures
 
 

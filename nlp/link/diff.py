@@ -477,9 +477,21 @@ def clause_changes(old: list[Clause], new: list[Clause], language: str = "zh"
         if candidates:
             pairs[j] = candidates.pop(0)
     taken = set(pairs.values())
+    used_old: set[int] = set()
+    # Most edits keep clauses in place: between two clauses that matched exactly, the
+    # unmatched ones are paired in order when they are similar enough (linear, and right
+    # for the common case of every clause edited a little).
+    anchors = [(-1, -1), *sorted((j, i) for j, i in pairs.items()), (len(new), len(old))]
+    for (j0, i0), (j1, i1) in zip(anchors, anchors[1:], strict=False):
+        gap_new = [j for j in range(j0 + 1, j1) if j not in pairs]
+        gap_old = [i for i in range(i0 + 1, i1) if i not in taken]
+        for i, j in zip(gap_old, gap_new, strict=False):
+            if clause_similarity(old[i]["text"], new[j]["text"]) >= SAME_CLAUSE_SIMILARITY:
+                pairs[j] = i
+                used_old.add(i)
+    taken |= used_old
     free_old = [i for i in range(len(old)) if i not in taken]
     free_new = [j for j in range(len(new)) if j not in pairs]
-    used_old: set[int] = set()
     for score, _, i, j in _similar_pairs(old, new, free_old, free_new):
         if score < SAME_CLAUSE_SIMILARITY:
             break
