@@ -19,13 +19,13 @@ VERSION_EDGES = ("supersedes", "amends", "translation_of", "same_as")
 
 
 def notices_pending_linking(store: Store, linker: str) -> list[int]:
-    """Page notices never linked by ``linker``, or whose latest version came after linking."""
+    """Page notices never linked by ``linker``, or whose latest version is not the one
+    linking read."""
     rows = store.db.execute(
         "select n.id from notices n left join lineage_notices l on l.notice_id = n.id "
-        "left join versions v on v.id = n.latest_version_id "
         "where n.kind in ('page', 'file') and n.latest_version_id is not null and "
-        "(l.notice_id is null or l.linker != ? or l.linked_at < v.fetched_at) order by n.id",
-        [linker]).fetchall()
+        "(l.notice_id is null or l.linker != ? or l.version_id is null or "
+        "l.version_id != n.latest_version_id) order by n.id", [linker]).fetchall()
     return [row[0] for row in rows]
 
 

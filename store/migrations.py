@@ -461,6 +461,9 @@ def m009_document_kinds(db: Database) -> None:
     db["search_docs"].add_column("doc_kind", str)
     db["lineage_notices"].add_column("kind", str)
     db["lineage_notices"].add_column("articles", int)
+    # The version linking read: a newer one makes the notice pending again, whatever the
+    # clock says (two captures within one second compare equal by time).
+    db["lineage_notices"].add_column("version_id", int)
     # A page that states its own repeal (该文件已于…废止): date, successor, the words.
     db["changes"].add_column("repeal", str)
     # Language-free facts of a notice (criteria as metric+op+value, stated dates): a

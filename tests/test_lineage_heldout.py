@@ -107,3 +107,30 @@ def test_the_news_report_is_never_a_version(linked):
     events = derive_events(store)
     assert not [e for e in events if e["type"] in {"repealed", "criteria_changed",
                                                    "new_version"} and news in e["notice_ids"]]
+
+
+def test_a_page_that_states_its_repeal_makes_a_repealed_event(tmp_path: Path):
+    """The Jiangsu case: a page gains one line "（该文件已于…废止…）" and nothing else; the
+    change names that line and the page's notice is repealed, once."""
+    url = f"{SITE}/2023/3/1/art_1.html"
+    first = _text("v2023")
+    lines = first.splitlines()
+    second = "\n".join([lines[0], "（该文件已于2026年4月1日废止，现行标准见《青川市专精特新中小企业"
+                                  "认定办法（2025年修订）》）", *lines[1:]])
+    with open_store(tmp_path / "repeal.db") as store:
+        upsert_source(store, {"id": "qingchuan", "name": "青川市经信局", "region": "青川市"})
+        for text in (first, second):
+            record_capture(store, Capture(raw=text.encode(), text=text, url=url,
+                                          source_id="qingchuan",
+                                          fields={"title": lines[0], "language": "zh"}))
+            run_extraction(store)
+            run_linking(store, embedder=None)
+        (change,) = store.db.query("select * from changes")
+        assert change["summary_zh"].startswith("已废止（2026-04-01起）：该文件已于2026年4月1日废止")
+        assert "repealed from 2026-04-01" in change["summary_en"]
+        events = derive_events(store)
+        repealed = [e for e in events if e["type"] == "repealed"]
+        assert len(repealed) == 1
+        assert "已于2026-04-01废止" in repealed[0]["summary_zh"]
+        assert repealed[0]["payload"]["statement"]["successor"].startswith("青川市专精特新")
+        assert derive_events(store) == []  # once

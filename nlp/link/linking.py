@@ -72,6 +72,7 @@ def lineage_fields(record: dict[str, Any]) -> tuple[dict[str, Any], list[dict[st
         "number_key": number_key(number), "title": record.get("title"),
         "title_core": core, "series_key": series_key(record.get("title")),
         "published": record.get("published"), "linker": LINKER_VERSION, "kind": kind,
+        "version_id": record.get("version_id"),
         "articles": article_count(record.get("text"), language),
     }
     refs, seen = [], set()

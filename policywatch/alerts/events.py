@@ -390,6 +390,45 @@ def _repealed_events(store: Store, clusters: dict[int, int], write_diffs: bool,
     return events
 
 
+def _stated_repeal_events(store: Store, clusters: dict[int, int], write_diffs: bool,
+                          known: set[str]) -> list[dict[str, Any]]:
+    """A page whose new version says it is repealed (该文件已于…废止) is a repeal, whether or
+    not its successor is in the store (when it is, the supersedes edge's event came first
+    and the shared key keeps this one out)."""
+    events = []
+    for change in store.db.query("select * from changes where repeal is not null order by id"):
+        versions = _version_rows(store, [change["new_version_id"]])
+        new = versions.get(change["new_version_id"])
+        if new is None:
+            continue
+        notice_id = new["notice_id"]
+        key = f"repealed:notice:{clusters.get(notice_id, notice_id)}"
+        if key in known:
+            continue
+        known.add(key)
+        repeal = json.loads(change["repeal"])
+        row = notice_rows(store, [notice_id])[notice_id]
+        diff_path = str(write_change_diff(store, change)) if write_diffs else None
+        when_zh = f"于{repeal['date']}" if repeal.get("date") else ""
+        when_en = f" from {repeal['date']}" if repeal.get("date") else ""
+        successor_zh = f"，现行文件为《{repeal['successor']}》" if repeal.get("successor") else ""
+        successor_en = (f"; in force instead: 《{repeal['successor']}》"
+                        if repeal.get("successor") else "")
+        facts = facets(store, [notice_id], clusters=clusters,
+                       version_ids=[change["new_version_id"]])
+        events.append({
+            "type": "repealed", "dedup_key": key, "title": row["title"],
+            "notice_ids": [notice_id], "measure_id": _measure_of(store, notice_id),
+            "change_id": change["id"], "source_id": row["source_id"],
+            "summary_zh": f"{quote_zh(row['title'])}{_number_zh(row)}已{when_zh}废止{successor_zh}",
+            "summary_en": (f"{quote_en(row['title'])}{_number_en(row)} is repealed{when_en} "
+                           f"(the page says so){successor_en}"),
+            "diff_path": diff_path,
+            "payload": {**facts, "repealed_notice_id": notice_id, "statement": repeal},
+        })
+    return events
+
+
 def _effective_soon_events(store: Store, clusters: dict[int, int], today: date, days: int,
                            known: set[str]) -> list[dict[str, Any]]:
     horizon = today + timedelta(days=days)
@@ -514,6 +553,7 @@ def derive_events(store: Store, *, settings: AlertSettings | None = None,
         *_new_measure_events(store, clusters, known),
         *_change_events(store, clusters, write_diffs, known),
         *_repealed_events(store, clusters, write_diffs, known),
+        *_stated_repeal_events(store, clusters, write_diffs, known),
         *_effective_soon_events(store, clusters, today, settings.effective_soon_days, known),
         *_source_broken_events(store, settings.source_broken_runs, known),
     ]
