@@ -9,6 +9,7 @@ import pytest
 
 from policywatch.cli import cli
 from policywatch.store import open_store
+from tests.conftest import needs_reference
 
 NOTICE_HTML = """<!DOCTYPE html><html><head><meta charset="{charset}">
 <title>关于开展2026年度专精特新中小企业认定工作的通知</title></head><body>
@@ -116,6 +117,7 @@ def test_import_gb2312_declared_page_with_gbk_only_characters(runner, tmp_path, 
     assert "朱镕基同志指出" in text and "\ufffd" not in text
 
 
+@needs_reference
 def test_import_real_govcn_page_from_reference_pack(runner, db_path):
     from tests.conftest import GOVCN_PAGES
 
