@@ -77,7 +77,7 @@ def test_command_module_imports_on_its_own(module):
 LIBRARY_ROOT = Path(__file__).resolve().parents[1]
 FORBIDDEN_PARTS = {"tests", "fixtures", "shared"}
 # (file relative to the checkout, literal) -> why it is not a read outside the package.
-# Empty: add an entry only with its reason, never to make the test pass.
+# Add an entry only with its reason, never to make the test pass.
 ALLOWED_LITERALS: dict[tuple[str, str], str] = {
     ("store/reference.py", "shared"): "the documented default of the reference-pack setting, "
     "../shared/reference seen from the current folder (a checkout beside shared/), after "
