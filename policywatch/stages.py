@@ -25,7 +25,7 @@ def process_pending(store: Store, echo: Echo | None = None) -> dict[str, Any]:
     if embedder is not None:
         info = embedder_info(embedder)
         figures["model"] = info.as_dict()
-        fallback = (f", fallback: the configured {info.configured} is not available here"
+        fallback = (f"; the configured {info.configured} is not available here"
                     if info.is_fallback else "")
         say(f"embedding model: {info.name} ({info.dim}-d{fallback}; Chinese "
             f"{'covered' if info.covers_chinese else 'not covered: lexical signals only'})")
@@ -41,6 +41,8 @@ def process_pending(store: Store, echo: Echo | None = None) -> dict[str, Any]:
     say(f"lineage: {figures['linking']['notices']} notices linked, "
         f"{figures['linking']['edges']} edges, {figures['linking']['changes']} changes")
     figures["index"] = index_pending(store, embedder)
+    rate = figures["index"].get("passages_per_s")
     say(f"search index: {figures['index']['notices']} notices as "
-        f"{figures['index']['passages']} passages, {figures['index']['embedded']} vectors")
+        f"{figures['index']['passages']} passages, {figures['index']['embedded']} vectors"
+        + (f" ({rate:.0f} passages/s)" if rate else ""))
     return figures

@@ -153,8 +153,10 @@ def index_pending(store: Store, embedder: Embedder | None = None, *,
         echo: called with one line per step.
 
     Returns:
-        ``notices``, ``passages`` (written), ``embedded`` (vectors computed), ``ivf``
-        (centroid training and list assignment) and ``seconds``.
+        ``notices``, ``passages`` (written), ``embedded`` (vectors computed),
+        ``embed_seconds`` and ``passages_per_s`` (the model's rate on them; None when
+        nothing was embedded), ``ivf`` (centroid training and list assignment) and
+        ``seconds``.
     """
     started = time.perf_counter()
     pending = idx.versions_pending_index(store, segmenter_tag())
@@ -162,9 +164,19 @@ def index_pending(store: Store, embedder: Embedder | None = None, *,
     if echo and counts["notices"]:
         echo(f"indexed {counts['notices']} notices as {counts['passages']} passages")
     counts["embedded"] = 0
+    counts["embed_seconds"] = 0.0
+    counts["passages_per_s"] = None
     counts["ivf"] = {"trained": 0, "assigned": 0}
     if embedder is not None:
+        tick = time.perf_counter()
         counts["embedded"] = embed_missing(store, embedder, echo=echo)
+        counts["embed_seconds"] = time.perf_counter() - tick
+        if counts["embedded"]:
+            counts["passages_per_s"] = counts["embedded"] / max(counts["embed_seconds"], 1e-9)
+            if echo:
+                echo(f"embedded {counts['embedded']} passages with {embedder.name} in "
+                     f"{counts['embed_seconds']:.1f}s ({counts['passages_per_s']:.0f} "
+                     "passages/s)")
         counts["ivf"] = refresh_ivf(store, embedder.name, embedder.dim)
     counts["seconds"] = time.perf_counter() - started
     return counts

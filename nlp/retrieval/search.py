@@ -319,7 +319,7 @@ class FusionWeights:
     dense: float = 1.0
 
 
-MODES = ("hybrid", "lexical", "bm25")
+MODES = ("hybrid", "lexical", "bm25", "vectors")
 
 
 def _snippet_passage(hits: list[tuple[float, int]], rows: dict[int, dict[str, Any]],
@@ -366,7 +366,8 @@ def _dense_list(store: Store, embedder: Embedder, query: str, language: str,
 
 def search(store: Store, query: str, *, limit: int = 10, filters: SearchFilters | None = None,
            mode: str = "hybrid", embedder: Embedder | None = None, use_dictionary: bool = True,
-           dense_scope: str = "auto", weights: FusionWeights | None = None) -> SearchResponse:
+           dense_scope: str = "auto", weights: FusionWeights | None = None,
+           translate: bool = True) -> SearchResponse:
     """Search notices; return at most ``limit`` notices, best first.
 
     Args:
@@ -375,13 +376,15 @@ def search(store: Store, query: str, *, limit: int = 10, filters: SearchFilters 
         query: Chinese or English, any length and characters (cut, never rejected).
         limit: notices to return.
         filters: date range, source, issuer, region, tier, document type, language.
-        mode: ``hybrid`` (all lists), ``lexical`` (BM25 + translation) or ``bm25`` (the
-            query's own words only: the baseline).
+        mode: ``hybrid`` (all lists), ``lexical`` (BM25 + translation), ``bm25`` (the
+            query's own words only: the baseline) or ``vectors`` (the dense list alone).
         embedder: the model for the dense list (hybrid mode); None skips it.
         use_dictionary: translate with CC-CEDICT as well as the glossary.
         dense_scope: ``auto`` trusts the model only on languages it covers; ``all``
             scans every passage vector (benchmarks measure the full cost with it).
         weights: RRF weights of the lists.
+        translate: False leaves the translated list out (benchmarks measure what vectors
+            find across languages without the glossary).
     """
     if mode not in MODES:
         raise ValueError(f"unknown search mode {mode!r} (one of {', '.join(MODES)})")
@@ -403,18 +406,19 @@ def search(store: Store, query: str, *, limit: int = 10, filters: SearchFilters 
     ranked_lists: dict[str, list[tuple[int, float]]] = {}
     list_weights: dict[str, float] = {}
 
-    started = time.perf_counter()
-    own = lexical_search(store, terms, filters)
-    timings["bm25_ms"] = (time.perf_counter() - started) * 1000
-    ranked_lists["bm25"] = own.ranked
-    list_weights["bm25"] = weights.bm25
-    rows.update(own.rows)
+    if mode != "vectors":
+        started = time.perf_counter()
+        own = lexical_search(store, terms, filters)
+        timings["bm25_ms"] = (time.perf_counter() - started) * 1000
+        ranked_lists["bm25"] = own.ranked
+        list_weights["bm25"] = weights.bm25
+        rows.update(own.rows)
     highlight = [alt_term for concept in query_concepts(text, language)
                  for alternative in concept for alt_term in alternative]
     concepts: dict[str, list[list[tuple[str, ...]]]] = {
         "bm25": query_concepts(text, language)}
 
-    if mode in ("hybrid", "lexical"):
+    if mode in ("hybrid", "lexical") and translate:
         started = time.perf_counter()
         translation = translate_query(text, language, use_dictionary=use_dictionary)
         timings["translate_ms"] = (time.perf_counter() - started) * 1000
@@ -431,7 +435,9 @@ def search(store: Store, query: str, *, limit: int = 10, filters: SearchFilters 
             highlight += [alt_term for concept in translation.concepts
                           for alternative in concept for alt_term in alternative]
 
-    if mode == "hybrid" and embedder is not None:
+    if mode == "vectors" and embedder is None:
+        notes.append("no embedding model: vector search finds nothing")
+    if mode in ("hybrid", "vectors") and embedder is not None:
         hits = _dense_list(store, embedder, text, language, filters, dense_scope, CANDIDATES,
                            timings)
         if hits:

@@ -50,10 +50,10 @@ def _highlighter(color: bool):
                    "type (measures, standard, implementation_rules, publicity, ...); repeatable.")
 @click.option("--language", "languages", multiple=True, type=click.Choice(["zh", "en"]),
               help="Language of the notice.")
-@click.option("--mode", type=click.Choice(["hybrid", "lexical", "bm25"]), default="hybrid",
-              show_default=True,
+@click.option("--mode", type=click.Choice(["hybrid", "lexical", "bm25", "vectors"]),
+              default="hybrid", show_default=True,
               help="hybrid: words, translation and vectors; lexical: no vectors; bm25: the "
-                   "query's own words only.")
+                   "query's own words only; vectors: sentence vectors only.")
 @click.option("--no-update", is_flag=True,
               help="Search the index as it is, without indexing new notices first.")
 @pass_app
@@ -89,24 +89,27 @@ def search(app: AppContext, query: tuple[str, ...], limit: int, as_json: bool,
         raise click.BadParameter(str(exc)) from None
     store = app.store()
     embedder = None
-    if mode == "hybrid" or not no_update:
+    if mode in ("hybrid", "vectors") or not no_update:
         embedder, unavailable = optional_embedder()
         if unavailable:
-            click.echo(f"Warning: {unavailable}; searching words only.", err=True)
+            _echo_err(f"Note: no embedding model ({unavailable}); searching words and "
+                      "translation only")
         elif embedder is not None:
             info = embedder_info(embedder)
             if info.is_fallback:
-                reads = ("reads Chinese" if info.covers_chinese
-                         else "Chinese is found through words and translation")
-                _echo_err(f"Note: vectors by {info.name} ({info.configured} is not available "
-                          f"here; {reads})")
+                reads = ("Chinese and English" if info.covers_chinese
+                         else "English only; Chinese through words and translation")
+                _echo_err(f"Note: vectors by {info.name} ({reads}); the configured "
+                          f"{info.configured} is not available here (policywatch models)")
     if not no_update:
         counts = index_pending(store, embedder)
         if counts["notices"] or counts["embedded"]:
+            rate = (f", {counts['passages_per_s']:.0f} passages/s embedded"
+                    if counts.get("passages_per_s") else "")
             _echo_err(f"indexed {counts['notices']} notices ({counts['passages']} passages, "
-                      f"{counts['embedded']} vectors) in {counts['seconds']:.1f}s")
+                      f"{counts['embedded']} vectors) in {counts['seconds']:.1f}s{rate}")
     response = run_search(store, text, limit=limit, filters=filters, mode=mode,
-                          embedder=embedder if mode == "hybrid" else None)
+                          embedder=embedder if mode in ("hybrid", "vectors") else None)
     for note in response.notes:
         _echo_err(f"Note: {note}")
     if as_json:
@@ -131,46 +134,81 @@ def search(app: AppContext, query: tuple[str, ...], limit: int, as_json: bool,
         click.echo(f"    {snippet}")
 
 
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+def _model_lines(rank: int, info) -> list[str]:  # noqa: ANN001 - a ModelInfo
+    head = f"{rank}. {info.name}  [{info.status}]"
+    if info.status == "not available":
+        return [head, f"   {info.reason}"]
+    lines = [f"{head}  {info.backend}, {info.dim}-d"]
+    coverage = info.coverage or {}
+    for code, language in (("zh", "Chinese"), ("en", "English")):
+        figures = coverage.get(code, {})
+        used = ("vectors used" if figures.get("vectors_used") else
+                "vectors not used: searched through words and translation")
+        lines.append(f"   {language + ':':<9}{_share(figures.get('unknown_token_share')):>6} "
+                     f"unknown tokens on a sample -> {used}")
+    check = coverage.get("translation_check")
+    if check:
+        lines.append(f"   our {check['pairs']} Chinese policy sentences and their English "
+                     f"translations: {check['zh_to_en']}/{check['pairs']} matched zh->en, "
+                     f"{check['en_to_zh']}/{check['pairs']} en->zh (mean cosine "
+                     f"{check['mean_cosine']:.2f})")
+    return lines
+
+
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @main_errors
 def models(as_json: bool) -> None:
-    """Show the embedding model in use and how well it reads Chinese.
+    """Show which embedding model runs, why, and how well each model reads each language.
 
-    The configured model (POLICYWATCH_EMBEDDING_MODEL, default
-    paraphrase-multilingual-MiniLM-L12-v2) loads from the local Hugging Face cache; when it
-    is not there, the packaged all-MiniLM-L6-v2 is used instead. Chinese coverage is the
-    share of the model's tokens that are unknown on a Chinese sample: above 5%, Chinese
-    search relies on words and query translation rather than vectors.
+    Models are tried in order: the configured one ($POLICYWATCH_EMBEDDING_MODEL: a Hugging
+    Face name loaded from the local cache through sentence-transformers, default
+    paraphrase-multilingual-MiniLM-L12-v2; use-multilingual-v3 for the packaged USE; none
+    for no vectors), then the packaged multilingual USE v3 (Chinese and English, 512-d),
+    then the packaged all-MiniLM-L6-v2 (English only). For each: the share of its tokens
+    that are unknown on a Chinese and an English sample (above 5% on Chinese, Chinese is
+    searched through words and query translation, not vectors), and how many of our 12
+    Chinese policy sentences it matches to their English translations, and back.
 
     Example:
 
         policywatch models --json
     """
     from policywatch.nlp.retrieval.embeddings import (
-        ModelUnavailable,
         configured_model_name,
+        describe_models,
         embedder_info,
-        get_embedder,
+        optional_embedder,
     )
 
-    try:
-        info = embedder_info(get_embedder())
-    except ModelUnavailable as exc:
-        raise SearchFailed(str(exc)) from exc
+    configured = configured_model_name()
+    active, unavailable = optional_embedder()
+    infos = describe_models(configured, active)
     if as_json:
-        echo_json(info.as_dict())
+        head = (embedder_info(active, with_coverage=True).as_dict() if active is not None
+                else {"model": None, "configured": configured, "reason": unavailable})
+        echo_json({**head, "models": [info.as_dict() for info in infos]})
         return
-    share = info.unknown_token_share
-    click.echo(f"active model:      {info.name}")
-    click.echo(f"dimensions:        {info.dim}")
-    click.echo(f"configured model:  {configured_model_name()}"
-               + ("  (in use)" if not info.is_fallback else "  (not available: fallback in use)"))
-    if info.reason:
-        click.echo(f"why not:           {info.reason}")
-    click.echo(f"Chinese coverage:  {'-' if share is None else f'{share:.1%}'} unknown tokens on "
-               f"a Chinese sample -> {'covers' if info.covers_chinese else 'does not cover'} "
-               "Chinese")
-    if not info.covers_chinese:
-        click.echo("                   Chinese queries use words and query translation; "
-                   "vectors serve English text only.")
+    if active is None:
+        click.echo(f"in use:      none ({unavailable})")
+        click.echo("             search and linking use words and query translation only")
+    else:
+        current = next(info for info in infos if info.status == "in use")
+        click.echo(f"in use:      {current.name} ({current.backend}, {current.dim}-d)")
+        if current.is_fallback:
+            why = next((info.reason for info in infos if info.name == configured), None)
+            click.echo(f"configured:  {configured}, not used: {why or current.reason}")
+        else:
+            click.echo(f"configured:  {configured}")
+        languages = "Chinese and English" if current.covers_chinese else (
+            "English only (Chinese through words and translation)")
+        click.echo(f"vectors for: {languages}")
+    click.echo("")
+    click.echo("models, in the order they are tried:")
+    for rank, info in enumerate(infos, start=1):
+        for line in _model_lines(rank, info):
+            click.echo(line)
