@@ -69,16 +69,24 @@ def run_crawl(db_path: str | Path, sources: list[str] | None = None, *,
               replay_base: str | None = None, jobdir: str | Path | None = None,
               progress: bool = False, log_level: str = "WARNING",
               max_pages: int | None = None, refresh: bool = False,
-              settings: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+              settings: dict[str, Any] | None = None,
+              sequential: bool = False) -> list[dict[str, Any]]:
     """Crawl sources in this process and return their runs-log rows.
+
+    Args:
+        sequential: crawl one source after another (in name order), one request at a time,
+            so notices and versions get the same ids on every run over the same site (the
+            demo's ids, which the README's examples name); slower, for replays.
 
     Raises:
         UnknownSource: a name in ``sources`` has no spider.
     """
+    one_at_a_time = {"CONCURRENT_REQUESTS": 1, "CONCURRENT_REQUESTS_PER_DOMAIN": 1} \
+        if sequential else {}
     scrapy_settings = crawler_settings(db_path, replay_base=replay_base, progress=progress,
                                 log_level=log_level, fast=bool(replay_base),
                                 overrides={"POLICYWATCH_REFRESH_KNOWN": refresh,
-                                           **(settings or {})})
+                                           **(settings or {}), **one_at_a_time})
     names = available_sources(scrapy_settings)
     chosen = sources or names
     unknown = [name for name in chosen if name not in names]
@@ -89,27 +97,52 @@ def run_crawl(db_path: str | Path, sources: list[str] | None = None, *,
         before = max((row["id"] for row in recent_runs(store.db, 1)), default=0)
     loader = SpiderLoader.from_settings(scrapy_settings)
     process = CrawlerProcess(scrapy_settings)
-    for name in chosen:
+    crawls = []
+    for name in (sorted(chosen) if sequential else chosen):
         spider_cls = loader.load(name)
         if jobdir:
             # One JOBDIR per spider: Scrapy's resume state is per crawl. custom_settings on
             # a subclass is how Scrapy takes per-spider settings in one process.
             custom = {**(spider_cls.custom_settings or {}), "JOBDIR": str(Path(jobdir) / name)}
             spider_cls = type(spider_cls.__name__, (spider_cls,), {"custom_settings": custom})
-        kwargs = {"max_pages": max_pages} if max_pages else {}
-        process.crawl(spider_cls, **kwargs)
-    process.start()
+        crawls.append((spider_cls, {"max_pages": max_pages} if max_pages else {}))
+    if sequential:
+        from twisted.internet import defer
+
+        @defer.inlineCallbacks
+        def one_after_another():  # noqa: ANN202 - a Twisted generator
+            for spider_cls, kwargs in crawls:
+                yield process.crawl(spider_cls, **kwargs)
+
+        finished = one_after_another()
+        finished.addBoth(lambda _: process.stop() if process.crawlers else None)
+        finished.addBoth(lambda _: _stop_reactor())
+        process.start(stop_after_crawl=False)
+    else:
+        for spider_cls, kwargs in crawls:
+            process.crawl(spider_cls, **kwargs)
+        process.start()
     with open_store(db_path) as store:
         return [row for row in reversed(recent_runs(store.db, 100)) if row["id"] > before]
+
+
+def _stop_reactor() -> None:
+    from twisted.internet import reactor
+
+    if reactor.running:  # type: ignore[attr-defined]
+        reactor.stop()  # type: ignore[attr-defined]
 
 
 def run_crawl_subprocess(db_path: str | Path, sources: list[str] | None = None, *,
                          replay_base: str | None = None, progress: bool = False,
                          jobdir: str | Path | None = None,
                          max_pages: int | None = None,
-                         settings: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+                         settings: dict[str, Any] | None = None,
+                         sequential: bool = False) -> list[dict[str, Any]]:
     """Same as :func:`run_crawl`, in a child process (for callers that crawl repeatedly)."""
     command = [sys.executable, "-m", "policywatch.crawler.run", "--db", str(db_path)]
+    if sequential:
+        command.append("--sequential")
     if replay_base:
         command += ["--replay", replay_base]
     if progress:
@@ -137,6 +170,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--jobdir")
     parser.add_argument("--max-pages", type=int)
     parser.add_argument("--progress", action="store_true")
+    parser.add_argument("--sequential", action="store_true",
+                        help="one source after another, one request at a time (stable ids)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=JSON",
                         help="a Scrapy setting, value as JSON (e.g. DOWNLOAD_MAXSIZE=1048576)")
     args = parser.parse_args(argv)
@@ -145,7 +180,8 @@ def main(argv: list[str] | None = None) -> None:
         key, _, value = pair.partition("=")
         overrides[key] = json.loads(value)
     runs = run_crawl(args.db, args.sources, replay_base=args.replay, jobdir=args.jobdir,
-                     progress=args.progress, max_pages=args.max_pages, settings=overrides)
+                     progress=args.progress, max_pages=args.max_pages, settings=overrides,
+                     sequential=args.sequential)
     print(json.dumps(runs, ensure_ascii=False, default=str))
 
 

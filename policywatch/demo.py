@@ -24,6 +24,7 @@ from typing import Any
 
 from policywatch.crawler.replay import ReplayServer
 from policywatch.crawler.run import run_crawl_subprocess
+from policywatch.diffview import describe_evidence
 from policywatch.errors import PolicywatchError
 from policywatch.nlp.retrieval.search import run_demo_searches
 from policywatch.stages import process_pending
@@ -114,7 +115,10 @@ def run_demo(db_path: Path, echo: Echo,
         echo("")
         echo("Step 1: crawl every source with the real spiders")
         started = time.perf_counter()
-        first = run_crawl_subprocess(db_path, replay_base=replay.base_url, progress=True)
+        # One source after another, one request at a time: the same ids on every run, so
+        # the README's examples name the same notices.
+        first = run_crawl_subprocess(db_path, replay_base=replay.base_url, progress=True,
+                                     sequential=True)
         figures["first_crawl_s"] = time.perf_counter() - started
         for run in first:
             echo("  " + summarize_run(run))
@@ -122,7 +126,8 @@ def run_demo(db_path: Path, echo: Echo,
         echo("Step 2: the sites move on (2026 Measures published); crawl again")
         replay.site.set_layers([*[layer.name for layer in replay.site.layers], LATER_LAYER])
         started = time.perf_counter()
-        second = run_crawl_subprocess(db_path, replay_base=replay.base_url, progress=True)
+        second = run_crawl_subprocess(db_path, replay_base=replay.base_url, progress=True,
+                                      sequential=True)
         figures["second_crawl_s"] = time.perf_counter() - started
         for run in second:
             echo("  " + summarize_run(run))
@@ -195,14 +200,15 @@ def show_lineage_and_diff(store: Any, echo: Echo) -> dict[str, Any]:
         return {}
     view = notice_lineage(store, change["new_notice_id"])
     echo("")
-    echo(f"Lineage of notice #{view['notice_id']} (measure {view['measure_id']}):")
+    echo(f"Lineage of notice {view['notice_id']} (measure {view['measure_id']}; "
+         f"policywatch lineage {view['notice_id']}):")
     for version in view["versions"]:
-        echo(f"  #{version['notice_id']:<4} {version['published'] or '':<10} "
+        echo(f"  notice {version['notice_id']:<4} {version['published'] or '':<10} "
              f"[{version['language']}] {version['title']}")
     for edge in view["edges"]:
         if edge["type"] in {"supersedes", "translation_of", "same_as"}:
-            echo(f"  #{edge['from']} {edge['type']} #{edge['to']} "
-                 f"(confidence {edge['confidence']:.2f}; evidence {edge['evidence']})")
+            echo(f"  notice {edge['from']} {edge['type']} notice {edge['to']} "
+                 f"(confidence {edge['confidence']:.2f}): {describe_evidence(edge['evidence'])}")
     linked = sum(1 for e in view["edges"] if e["type"] in {"interprets", "implements", "cites"})
     echo(f"  + {linked} notices that interpret, implement or cite it")
     echo("")

@@ -9,6 +9,8 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from policywatch.store.text import shorten
+
 _STATUS_ZH = {"changed": "修改", "added": "新增", "removed": "删除", "moved": "移动",
               "unchanged": "未变"}
 
@@ -139,3 +141,28 @@ def render_html(diff: dict[str, Any], *, include_unchanged: bool = False) -> str
 
 
 RENDERERS = {"md": render_markdown, "html": render_html}
+
+
+def describe_evidence(evidence: Any) -> str:
+    """One readable line for an edge's evidence (a dict of signals) instead of a repr.
+
+    >>> describe_evidence({"doc_number": "工信部企业〔2022〕63号", "title_overlap": 0.8125,
+    ...                    "cues": ["废止", "修订"]})
+    'doc_number 工信部企业〔2022〕63号; title_overlap 0.81; cues 废止, 修订'
+    >>> describe_evidence(None)
+    '-'
+    """
+    if not evidence:
+        return "-"
+    if not isinstance(evidence, dict):
+        return str(evidence)
+    parts = []
+    for key, value in evidence.items():
+        if isinstance(value, float):
+            value = f"{value:.2f}"
+        elif isinstance(value, (list, tuple)):
+            value = ", ".join(str(item) for item in value)
+        elif isinstance(value, dict):
+            value = describe_evidence(value)
+        parts.append(f"{key} {shorten(str(value), 80)}")
+    return "; ".join(parts)

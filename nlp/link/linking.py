@@ -189,6 +189,11 @@ def _fingerprint_edges(store: Store, row: dict[str, Any], values: list[str]
         other = lineage_row(store, other_id)
         if other is None or other.get("kind") in {"news", "interpretation"}:
             continue
+        if row.get("region") and other.get("region") and row["region"] != other["region"]:
+            continue  # a province restating the national thresholds is not a translation
+        if row.get("number_key") and other.get("number_key") and \
+                row["number_key"] != other["number_key"]:
+            continue  # both are numbered, differently: two documents
         evidence = translation_evidence(mine, lineage_values(store, other_id),
                                         row.get("articles"), other.get("articles"))
         if evidence is None or (best and best[0] >= evidence["facts_overlap"]):

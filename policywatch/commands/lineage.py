@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from policywatch.commands.context import AppContext, echo_json, main_errors, pass_app
+from policywatch.diffview import describe_evidence
 from policywatch.errors import PolicywatchError
 from policywatch.store import Store
 from policywatch.store.text import shorten
@@ -155,31 +156,6 @@ def lineage(app: AppContext, notice_id: int, as_json: bool) -> None:
         click.echo(f"  notice {edge['from']} {edge['type']} notice {edge['to']} "
                    f"(confidence {edge['confidence']:.2f}): {shorten(target, 50)}")
         click.echo(f"      evidence: {describe_evidence(edge['evidence'])}")
-
-
-def describe_evidence(evidence: Any) -> str:
-    """One readable line for an edge's evidence (a dict of signals) instead of a repr.
-
-    >>> describe_evidence({"doc_number": "工信部企业〔2022〕63号", "title_overlap": 0.8125,
-    ...                    "cues": ["废止", "修订"]})
-    'doc_number 工信部企业〔2022〕63号; title_overlap 0.81; cues 废止, 修订'
-    >>> describe_evidence(None)
-    '-'
-    """
-    if not evidence:
-        return "-"
-    if not isinstance(evidence, dict):
-        return str(evidence)
-    parts = []
-    for key, value in evidence.items():
-        if isinstance(value, float):
-            value = f"{value:.2f}"
-        elif isinstance(value, (list, tuple)):
-            value = ", ".join(str(item) for item in value)
-        elif isinstance(value, dict):
-            value = describe_evidence(value)
-        parts.append(f"{key} {shorten(str(value), 80)}")
-    return "; ".join(parts)
 
 
 @click.command()
