@@ -357,28 +357,104 @@ def _search_corpus(work: Path, echo: Echo, reference: Path | None) -> Path:
     return db_path
 
 
+def _short_model_name(name: str) -> str:
+    from policywatch.nlp.retrieval.embeddings import MINILM_MODEL, USE_MODEL
+
+    return {USE_MODEL: "USE v3", MINILM_MODEL: "MiniLM-L6"}.get(name, name.rsplit("/", 1)[-1])
+
+
+def _bench_models(echo: Echo) -> list[tuple[Any, float]]:
+    """The model in use, then each packaged one (USE, MiniLM) not already listed, with
+    their load times; a model that does not load is named with its reason and left out."""
+    from policywatch.nlp.retrieval.embeddings import (
+        OFFLINE_MODELS,
+        ModelUnavailable,
+        load_model,
+        optional_embedder,
+    )
+
+    started = time.perf_counter()
+    active, unavailable = optional_embedder()
+    models: list[tuple[Any, float]] = []
+    if active is None:
+        echo(f"no embedding model in use ({unavailable})")
+    else:
+        models.append((active, time.perf_counter() - started))
+    for name in OFFLINE_MODELS:
+        if any(model.name == name for model, _ in models):
+            continue
+        started = time.perf_counter()
+        try:
+            models.append((load_model(name), time.perf_counter() - started))
+        except ModelUnavailable as exc:
+            echo(f"not measured: {exc}")
+    return models
+
+
 def bench_search_quality(echo: Echo, reference: Path | None = None) -> dict[str, Any]:
-    """Recall@10 and MRR of the judged queries, zh and en, hybrid vs BM25-only.
+    """Recall@10 and MRR of the judged queries, zh and en, in one run: BM25 only, BM25 +
+    translation, and per model (the one in use, the packaged USE and MiniLM) hybrid,
+    words + vectors without the glossary, and vectors alone.
 
     Without the ``reference`` pack the corpus lacks the real pages, and queries answered
     only by them are left out (the output says how many)."""
-    from policywatch.nlp.evaluation.search_bench import load_judged_queries, search_quality
-    from policywatch.nlp.retrieval.embeddings import optional_embedder
+    from policywatch.nlp.evaluation.search_bench import (
+        default_rows,
+        load_judged_queries,
+        model_rows,
+        search_quality,
+    )
     from policywatch.store import open_store
 
     work = Path(tempfile.mkdtemp(prefix="policywatch-search-"))
     try:
         db_path = _search_corpus(work, echo, reference)
+        rows = default_rows(None, ("bm25", "lexical"))
+        for model, _ in _bench_models(echo):
+            rows += model_rows(model, _short_model_name(model.name))
         with open_store(db_path) as store:
-            embedder, unavailable = optional_embedder()
-            if unavailable:
-                echo(f"no embedding model ({unavailable}): the hybrid row equals BM25 + "
-                     "translation")
-            return search_quality(store, echo, embedder=embedder,
+            return search_quality(store, echo, rows=rows,
                                   queries=load_judged_queries(reference=reference),
                                   only_present=reference is None)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def embed_bench_documents(reference: Path | None) -> tuple[list[tuple[str, str]], str]:
+    """``(title, text)`` of real documents for the embedding benchmark, and where from:
+    the reference pack's real texts (``real-texts/``, then the ``ncp-2020`` corpus), else
+    the replay's texts."""
+    documents: list[tuple[str, str]] = []
+    if reference is not None and (reference / "real-texts").is_dir():
+        for path in sorted((reference / "real-texts").glob("*.txt")):
+            documents.append((path.stem, path.read_text(encoding="utf-8")))
+        corpus = reference / "ncp-2020" / "corpus.json"
+        if corpus.exists():
+            for item in json.loads(corpus.read_text(encoding="utf-8")):
+                text = reference / "ncp-2020" / "corpus" / item["file"]
+                if text.exists():
+                    documents.append((item.get("title") or "",
+                                      text.read_text(encoding="utf-8")))
+        return documents, f"{reference / 'real-texts'} and {reference / 'ncp-2020'}"
+    from policywatch.crawler import replay
+
+    texts = Path(replay.__file__).resolve().parent / "texts"
+    for path in sorted(texts.glob("*.txt")):
+        documents.append((path.stem, path.read_text(encoding="utf-8")))
+    return documents, f"the replay's texts ({texts}); {absent_note()}"
+
+
+def bench_embed(echo: Echo, reference: Path | None = None, passages: int = 300
+                ) -> dict[str, Any]:
+    """Passages/s of each embedding backend (the model in use, USE, MiniLM) over the same
+    real passages, next to sha256 keys and jieba indexing of them in the same run."""
+    from policywatch.nlp.evaluation.embed_bench import embed_throughput, passages_from_texts
+
+    documents, origin = embed_bench_documents(reference)
+    chosen = passages_from_texts(documents, passages)
+    echo(f"passages from {origin}")
+    models = _bench_models(echo)
+    return embed_throughput(chosen, echo, models)
 
 
 def bench_search_speed(echo: Echo, notices: int = 100_000,
@@ -403,6 +479,7 @@ def bench_search_speed(echo: Echo, notices: int = 100_000,
 
 BENCHMARKS["search-quality"] = bench_search_quality
 BENCHMARKS["search-speed"] = bench_search_speed
+BENCHMARKS["embed"] = bench_embed
 
 
 def read_reference_page(path: Path) -> str:

@@ -271,6 +271,45 @@ def test_embeddings_english_only_model_finds_no_chinese_through_vectors(night_st
     assert NIGHT[2] not in [r.title for r in response.results]
 
 
+def test_embeddings_quality_table_with_and_without_vectors_in_one_run(night_store, use):
+    from policywatch.nlp.evaluation.search_bench import default_rows, model_rows, search_quality
+
+    queries = [{"id": "night-en", "language": "en", "query": QUERY, "relevant": [NIGHT[0]]},
+               {"id": "night-zh", "language": "zh", "query": "夜市 灯光秀", "relevant": [NIGHT[0]]}]
+    lines: list[str] = []
+    rows = default_rows(None, ("bm25", "lexical")) + model_rows(use, "USE v3")
+    figures = search_quality(night_store, lines.append, queries=queries, rows=rows)
+    assert figures["modes"]["bm25"]["en"]["recall@10"] == 0.0
+    assert figures["modes"][f"vectors:{USE_MODEL}"]["en"]["recall@10"] == 1.0
+    assert figures["modes"][f"words+vectors:{USE_MODEL}"]["en"]["mrr"] == 1.0
+    assert figures["uses_glossary"] == {"bm25": False, "lexical": True,
+                                        f"hybrid:{USE_MODEL}": True,
+                                        f"words+vectors:{USE_MODEL}": False,
+                                        f"vectors:{USE_MODEL}": False}
+    assert figures["embedding"][USE_MODEL]["vectors"] > 0
+    text = "\n".join(lines)
+    assert "BM25 + translation *" in text and "USE v3 vectors only " in text
+    assert "rests on data we wrote" in text and "written together with those queries" in text
+
+
+def test_embeddings_throughput_bench_reports_rates_and_ratios():
+    from policywatch.nlp.evaluation.embed_bench import embed_throughput, passages_from_texts
+
+    documents = [("关于促进夜间经济繁荣发展的若干措施", NIGHT[3]), ("汛期", FLOOD[3]),
+                 ("Measures", "Article 1. SMEs shall apply.\nArticle 2. Rewards follow.")]
+    passages = passages_from_texts(documents, limit=50)
+    assert {p.language for p in passages} == {"zh", "en"}
+    lines: list[str] = []
+    figures = embed_throughput(passages, lines.append,
+                               [(HashingEmbedder(dim=16), 0.0),
+                                (HashingEmbedder(dim=8, name="test/other"), 0.0)], rounds=1)
+    model = figures["models"]["test/hashing-embedder"]
+    assert model["passages_per_s"] > 0 and set(model["ratios"]) == set(figures["baselines"])
+    assert figures["passages"] == len(passages)
+    assert any("baseline jieba index terms" in line for line in lines)
+    assert any("x the rate of test/other" in line for line in lines)
+
+
 def test_embeddings_ivf_finds_what_the_exact_scan_finds():
     rng = np.random.default_rng(0)
     centers = rng.standard_normal((20, 16)).astype(np.float32)

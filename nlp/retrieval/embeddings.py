@@ -245,6 +245,13 @@ class SentenceTransformerEmbedder(_LoadedEmbedder):
         self.batch_size = batch_size
         self._init_common(configured)
 
+    @property
+    def threads(self) -> int:
+        """The CPU threads torch encodes with."""
+        import torch
+
+        return int(torch.get_num_threads())
+
     def _unknown_share(self, texts: Sequence[str]) -> float | None:
         return unknown_token_share(self.model.tokenizer, texts)
 
@@ -273,6 +280,7 @@ class UniversalSentenceEncoderEmbedder(_LoadedEmbedder):
 
     def __init__(self, model: Any, *, configured: str | None = None) -> None:
         self.model = model
+        self.threads = int(getattr(model, "threads", USE_THREADS))
         self._init_common(configured)
 
     def _unknown_share(self, texts: Sequence[str]) -> float | None:
@@ -494,6 +502,18 @@ def model_chain(configured: str) -> list[str]:
     ['use-multilingual-v3', 'sentence-transformers/all-MiniLM-L6-v2']
     """
     return list(dict.fromkeys([configured, *OFFLINE_MODELS]))
+
+
+def load_model(name: str) -> Embedder:
+    """Load exactly the model ``name`` (no fallback); benchmarks compare models with it.
+
+    Raises:
+        ModelUnavailable: it does not load (the reason says why).
+    """
+    loaded = _try_model(name)
+    if isinstance(loaded, str):
+        raise ModelUnavailable(f"{name}: {loaded}")
+    return _with_provenance(loaded, _Provenance(name))
 
 
 def load_embedder(name: str | None = None) -> Embedder:

@@ -11,18 +11,21 @@ from policywatch.commands.context import echo_json, main_errors
 
 @click.command()
 @click.argument("name", type=click.Choice(
-    ["crawl", "extract", "link", "search-quality", "search-speed"]))
+    ["crawl", "extract", "link", "search-quality", "search-speed", "embed"]))
 @click.option("--pages", type=click.IntRange(20, 100_000), default=300, show_default=True,
               help="Pages in the synthetic replay (crawl benchmark).")
 @click.option("--notices", type=click.IntRange(1_000, 1_000_000), default=100_000,
               show_default=True, help="Synthetic notices (search-speed benchmark).")
+@click.option("--passages", type=click.IntRange(20, 100_000), default=300, show_default=True,
+              help="Real passages to embed (embed benchmark).")
 @click.option("--reference", metavar="DIR", default=None,
               help="The reference pack of real texts (default: $POLICYWATCH_REFERENCE, else "
                    "../shared/reference from the current folder); without one, benchmarks "
                    "run on the project's reconstructed pages alone and say so.")
 @click.option("--json", "as_json", is_flag=True, help="Also print the figures as JSON.")
 @main_errors
-def bench(name: str, pages: int, notices: int, reference: str | None, as_json: bool) -> None:
+def bench(name: str, pages: int, notices: int, passages: int, reference: str | None,
+          as_json: bool) -> None:
     """Run a benchmark and print its figures next to a same-run baseline.
 
     crawl: pages/s and requests per new notice against a local replay of gov.cn, with a
@@ -34,12 +37,19 @@ def bench(name: str, pages: int, notices: int, reference: str | None, as_json: b
     link: linking time per new notice in corpora of 1k and 10k notices (must grow much
     slower than the corpus).
 
-    search-quality: recall@10 and MRR of the judged queries, Chinese and English apart,
-    for hybrid search, BM25 + translation and the BM25-only baseline.
+    search-quality: recall@10 and MRR of the judged queries, Chinese and English apart
+    (English queries mostly answered by Chinese notices: cross-lingual), for the BM25-only
+    baseline, BM25 + translation, and per embedding model (the one in use, the packaged
+    USE v3 and all-MiniLM-L6-v2): hybrid, words + vectors without the glossary, vectors
+    alone; it says which figures rest on data we wrote.
 
     search-speed: a synthetic corpus of --notices notices (about 10 passages each) made
     from the real texts: build time, index size, memory, p50/p95 latency of BM25-only and
     hybrid search next to a plain numpy scan of every passage vector.
+
+    embed: passages/s of each embedding backend (the model in use, the packaged USE v3
+    and all-MiniLM-L6-v2) over the same --passages real passages, next to their sha256
+    content keys and their jieba segmentation for the index, timed in the same run.
 
     Example:
 
@@ -53,6 +63,8 @@ def bench(name: str, pages: int, notices: int, reference: str | None, as_json: b
         options = {"pages": pages}
     elif name == "search-speed":
         options = {"notices": notices}
+    elif name == "embed":
+        options = {"passages": passages}
     if name != "link":
         options["reference"] = resolve_reference(reference)
     figures = BENCHMARKS[name](click.echo, **options)
