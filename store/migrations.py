@@ -471,3 +471,17 @@ def m009_document_kinds(db: Database) -> None:
     db["lineage_values"].create({"notice_id": int, "value": str}, if_not_exists=True)
     db["lineage_values"].create_index(["value"], if_not_exists=True)
     db["lineage_values"].create_index(["notice_id"], if_not_exists=True)
+
+
+@migrations()
+def m010_revisit_schedule(db: Database) -> None:
+    """The revisit schedule (:mod:`policywatch.store.revisit`): when each known page or
+    attachment is looked at again, and how many looks in a row found it unchanged.
+
+    A notice stored before this migration has no ``next_check_at`` and is due at once
+    (within the crawl's ceilings), so pages that sent no validators and were never fetched
+    again are looked at by the next crawl.
+    """
+    db["notices"].add_column("next_check_at", str)
+    db["notices"].add_column("unchanged_streak", int)
+    db["notices"].create_index(["source_id", "next_check_at"])
