@@ -257,6 +257,17 @@ def test_embeddings_english_query_finds_chinese_notice_through_use_vectors(night
         assert top.title == NIGHT[2] and "dense" in top.lists, mode
 
 
+def test_embeddings_vectors_once_per_text_and_model_a_new_model_embeds_again(night_store):
+    from policywatch.nlp.retrieval.indexing import index_pending
+
+    first = HashingEmbedder(dim=16, name="test/first")
+    second = HashingEmbedder(dim=24, name="test/second")
+    embedded = index_pending(night_store, first)["embedded"]
+    assert embedded > 0 and index_pending(night_store, first)["embedded"] == 0
+    assert index_pending(night_store, second)["embedded"] == embedded
+    assert index_pending(night_store, second)["embedded"] == 0
+
+
 def test_embeddings_english_only_model_finds_no_chinese_through_vectors(night_store, minilm):
     from policywatch.nlp.retrieval.indexing import index_pending
     from policywatch.nlp.retrieval.search import search

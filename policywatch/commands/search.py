@@ -179,6 +179,7 @@ def models(as_json: bool) -> None:
         policywatch models --json
     """
     from policywatch.nlp.retrieval.embeddings import (
+        NO_MODEL_NAMES,
         configured_model_name,
         describe_models,
         embedder_info,
@@ -208,7 +209,9 @@ def models(as_json: bool) -> None:
             "English only (Chinese through words and translation)")
         click.echo(f"vectors for: {languages}")
     click.echo("")
-    click.echo("models, in the order they are tried:")
+    switched_off = configured.lower() in NO_MODEL_NAMES
+    click.echo("packaged models (not used: vectors are switched off):" if switched_off
+               else "models, in the order they are tried:")
     for rank, info in enumerate(infos, start=1):
         for line in _model_lines(rank, info):
             click.echo(line)
