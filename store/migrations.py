@@ -485,3 +485,16 @@ def m010_revisit_schedule(db: Database) -> None:
     db["notices"].add_column("next_check_at", str)
     db["notices"].add_column("unchanged_streak", int)
     db["notices"].create_index(["source_id", "next_check_at"])
+
+
+@migrations()
+def m011_eligibility_profiles(db: Database) -> None:
+    """Company profiles on subscriptions (``subscribe --profile``).
+
+    ``subscriptions.profile`` holds the profile as JSON (name, region, metrics in base
+    units); an ``eligibility_changed`` event is derived for it when a version with an id
+    above ``profile_since_version_id`` flips its status for a tier (the versions stored
+    when it subscribed are its starting point; ``--backfill`` sets 0).
+    """
+    db["subscriptions"].add_column("profile", str)
+    db["subscriptions"].add_column("profile_since_version_id", int)
