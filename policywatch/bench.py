@@ -413,11 +413,35 @@ def bench_search_quality(echo: Echo, reference: Path | None = None) -> dict[str,
         for model, _ in _bench_models(echo):
             rows += model_rows(model, _short_model_name(model.name))
         with open_store(db_path) as store:
-            return search_quality(store, echo, rows=rows,
-                                  queries=load_judged_queries(reference=reference),
-                                  only_present=reference is None)
+            figures = search_quality(store, echo, rows=rows,
+                                     queries=load_judged_queries(reference=reference),
+                                     only_present=reference is None)
+            figures["natural"] = bench_natural_queries(store, echo)
+            return figures
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def bench_natural_queries(store: Any, echo: Echo) -> dict[str, Any]:
+    """The natural queries, written blind to the glossary and the search code: is the
+    governing document in the top 3, is any document shown twice in the top 10."""
+    from policywatch.nlp.evaluation.natural_queries import evaluate, print_figures
+    from policywatch.nlp.retrieval.embeddings import optional_embedder
+
+    echo("")
+    echo("natural queries (40, zh/en, written blind to the glossary and the search code by "
+         "someone who read the demo's notices; judged by URL; held-out half never tuned on):")
+    embedder, _ = optional_embedder()
+    figures: dict[str, Any] = {}
+    runs = [("bm25", None, "BM25 only (baseline)"), ("lexical", None, "words + translation")]
+    if embedder is not None:
+        runs.append(("hybrid", embedder, f"hybrid with {embedder.name} vectors"))
+    for mode, model, label in runs:
+        result = evaluate(store, model, mode)
+        result.pop("outcomes")
+        figures[mode] = result
+        print_figures(result, echo, label)
+    return figures
 
 
 def embed_bench_documents(reference: Path | None) -> tuple[list[tuple[str, str]], str]:

@@ -82,12 +82,14 @@ def _notice_urls(store: Store) -> dict[int, str]:
         "select id, url from notices where url is not null")}
 
 
-def _metrics(ranked_urls: list[str], relevant: list[str], k: int = 10) -> tuple[float, float]:
-    top = ranked_urls[:k]
-    recall = len(set(top) & set(relevant)) / len(relevant)
+def _metrics(ranked: list[set[str]], relevant: list[str], k: int = 10) -> tuple[float, float]:
+    """Recall@k and reciprocal rank; each result is the set of URLs it stands for (a
+    document shown once for its copies on other sites)."""
+    top = set().union(*ranked[:k]) if ranked else set()
+    recall = len(top & set(relevant)) / len(relevant)
     rr = 0.0
-    for rank, url in enumerate(ranked_urls, start=1):
-        if url in relevant:
+    for rank, urls in enumerate(ranked, start=1):
+        if urls & set(relevant):
             rr = 1.0 / rank
             break
     return recall, rr
@@ -181,7 +183,9 @@ def search_quality(store: Store, echo: Echo, embedder: Embedder | None = None,
         for query in queries:
             response = search(store, query["query"], limit=20, mode=row.mode,
                               embedder=row.embedder, translate=row.translate)
-            ranked = [urls.get(r.notice_id, "") for r in response.results]
+            ranked = [{urls.get(r.notice_id, "")} | {urls.get(o["notice_id"], "")
+                                                     for o in r.also}
+                      for r in response.results]
             recall, rr = _metrics(ranked, query["relevant"])
             per_language[query["language"]].append((recall, rr))
             figures["per_query"].setdefault(query["id"], {})[row.key] = {

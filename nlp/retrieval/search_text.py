@@ -196,6 +196,66 @@ def query_concepts(text: str, language: str | None = None) -> list[list[tuple[st
     return list(concepts.values())
 
 
+def _phrase_in(phrase: str, text: str, language: str) -> bool:
+    if language == "zh":
+        return phrase in text
+    return re.search(rf"(?<![a-z0-9]){re.escape(phrase)}(?![a-z0-9])", text) is not None
+
+
+@lru_cache(maxsize=2)
+def _synonym_groups(language: str) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(group) for group in load_data("synonyms")["groups"].get(language, []))
+
+
+def expanded_query(text: str, language: str | None = None
+                   ) -> tuple[list[str], list[list[tuple[str, ...]]]]:
+    """The query's terms and concepts, with each synonym group it names widened to the
+    group's other words (``nlp/data/synonyms.json``): 研发投入 also finds 研发费用.
+
+    >>> terms, concepts = expanded_query("小巨人 研发投入")
+    >>> "研发费用" in terms, [("研发费用",)] in [[a] for c in concepts for a in c]
+    (True, True)
+    """
+    language = language or language_of(text)
+    terms = query_terms(text, language)
+    concepts = query_concepts(text, language)
+    lowered = unicodedata.normalize("NFKC", text).lower()
+    for group in _synonym_groups(language):
+        named = [member for member in group if _phrase_in(member, lowered, language)]
+        if not named:
+            continue
+        alternatives = [alt for alt in (phrase_alternative(m, language) for m in group) if alt]
+        covered = {term for member in named for term in phrase_alternative(member, language)}
+        concepts = [c for c in concepts if not (len(c) == 1 and set(c[0]) <= covered)]
+        concepts.append(list(dict.fromkeys(alternatives)))
+        terms += [term for alt in alternatives for term in alt if term not in terms]
+    return terms, concepts
+
+
+@lru_cache(maxsize=1)
+def _criteria_cues() -> dict[str, tuple[str, ...]]:
+    cues = {lang: list(words) for lang, words in load_data("synonyms")["criteria_cues"].items()}
+    for entry in glossary()["entries"]:
+        if entry.get("kind") == "metric":
+            cues["zh"] += entry.get("zh", [])
+            cues["en"] += [word.lower() for word in entry.get("en", [])]
+    return {lang: tuple(dict.fromkeys(words)) for lang, words in cues.items()}
+
+
+def is_criteria_query(text: str, language: str | None = None) -> bool:
+    """Whether a query asks about certification criteria (thresholds, conditions, metrics):
+    governing documents then rank ahead of news, lists and forms.
+
+    >>> is_criteria_query("小巨人 研发投入 门槛"), is_criteria_query("2025年第一批名单")
+    (True, False)
+    >>> is_criteria_query("revenue threshold for specialized SMEs", "en")
+    True
+    """
+    language = language or language_of(text)
+    lowered = unicodedata.normalize("NFKC", text).lower()
+    return any(cue in lowered for cue in _criteria_cues().get(language, ()))
+
+
 def phrase_alternative(phrase: str, language: str) -> tuple[str, ...]:
     """Return the terms (without sub-words) a phrase needs, e.g. for a translation.
 
