@@ -137,7 +137,7 @@ def test_search_index_snippet_marks_the_matching_passage(indexed, fake):
 def test_search_index_json_has_the_documented_keys(indexed, fake):
     result = search(indexed, "小巨人", embedder=fake).results[0].as_dict()
     assert list(result) == ["notice_id", "version_id", "title", "url", "published", "score",
-                            "snippet"]
+                            "snippet", "kind", "source_id", "also"]
 
 
 FILTERS = [

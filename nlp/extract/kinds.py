@@ -51,7 +51,10 @@ def _data() -> dict[str, Any]:
     kind_of_type = {t: kind for kind, types in data["kinds"].items() for t in types}
     markers = {lang: re.compile(pattern, re.MULTILINE | re.IGNORECASE)
                for lang, pattern in data["article_markers"].items()}
-    return {**data, "kind_of_type": kind_of_type, "article_res": markers}
+    headlines = {lang: re.compile(pattern, re.IGNORECASE)
+                 for lang, pattern in data.get("news_title_patterns", {}).items()}
+    return {**data, "kind_of_type": kind_of_type, "article_res": markers,
+            "headline_res": headlines}
 
 
 def known_types() -> list[str]:
@@ -171,6 +174,9 @@ def document_kind(title: str | None, text: str | None = None, *, language: str |
         return DocumentKind(grouped, doc_type, (f"title type {doc_type}",))
     articles = article_count(body, language)
     news = _cues("news_cues", language, f"{title}\n{opening}")
+    headline = _data()["headline_res"].get(language)
+    if headline is not None and headline.search(title.strip()):
+        news.append("a headline")
     if not doc_number and articles < 3 and news:
         reasons.append(f"reported: {news[0].strip()}")
         return DocumentKind("news", doc_type, tuple(reasons))

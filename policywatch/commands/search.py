@@ -32,7 +32,8 @@ def _highlighter(color: bool):
               help="Notices to show.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print a JSON list of {notice_id, version_id, title, url, published, "
-                   "score, snippet}, best first; matches in the snippet are in <mark>.")
+                   "score, snippet, kind, source_id, also}, best first; matches in the snippet "
+                   "are in <mark>; 'also' lists the same document on other sites.")
 @click.option("--from", "date_from", metavar="DATE",
               help="Published on or after DATE (YYYY, YYYY-MM or YYYY-MM-DD).")
 @click.option("--to", "date_to", metavar="DATE", help="Published on or before DATE.")
@@ -128,6 +129,9 @@ def search(app: AppContext, query: tuple[str, ...], limit: int, as_json: bool,
                    f"[{result.source_id}]  score {result.score:.4f}")
         if result.url:
             click.echo(f"    {result.url}")
+        for other in result.also:
+            click.echo(f"    also notice {other['notice_id']} [{other['source_id']}] "
+                       f"{other['url']}")
         snippet = highlight(result)
         if result.clause and not snippet.lstrip("…").startswith(result.clause[:2]):
             snippet = f"{result.clause} {snippet}"
