@@ -6,20 +6,60 @@ stage can be rerun at any time and does only the missing work.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from policywatch.store import Store
-from policywatch.store.reporting import Echo, silent
+from policywatch.store.reporting import Echo, Progress, silent
 
 
-def process_pending(store: Store, echo: Echo | None = None) -> dict[str, Any]:
-    """Run every NLP step over what is pending; return each step's counts."""
+def _failures(step: dict[str, Any], id_key: str, say: Echo) -> None:
+    """One line per failed item (at most five), and where the tracebacks went."""
+    errors = step.get("errors") or []
+    if not errors:
+        return
+    from policywatch.logs import log_path
+
+    for error in errors[:5]:
+        say(f"  failed: {id_key.split('_')[0]} {error[id_key]}: {error['error']}")
+    if len(errors) > 5:
+        say(f"  ... and {len(errors) - 5} more")
+    say(f"  (details in {log_path()}; the others were processed)")
+
+
+def throttled_progress(echo: Echo, label: str, every_s: float = 2.0) -> Progress:
+    """A :data:`Progress` that prints ``label: done/total`` at most every ``every_s``
+    seconds (and at the end), so a long step shows it is moving without flooding."""
+    last = [time.monotonic()]
+
+    def progress(done: int, total: int, _item: int) -> None:
+        now = time.monotonic()
+        if done == total and total > 20 or now - last[0] >= every_s:
+            last[0] = now
+            echo(f"  {label}: {done}/{total}")
+
+    return progress
+
+
+def process_pending(store: Store, echo: Echo | None = None,
+                    progress_echo: Echo | None = None) -> dict[str, Any]:
+    """Run every NLP step over what is pending; return each step's counts.
+
+    A document that fails one step is counted, named and skipped (its traceback goes to
+    the log file); the others are processed.
+
+    Args:
+        store: the open store.
+        echo: one summary line per step.
+        progress_echo: running counts during long steps (stderr in the CLI).
+    """
     from policywatch.nlp.extract.stage import run_extraction
     from policywatch.nlp.link.linking import run_linking
     from policywatch.nlp.retrieval.embeddings import embedder_info, optional_embedder
     from policywatch.nlp.retrieval.indexing import index_pending
 
     say = echo or silent
+    tick = progress_echo or silent
     figures: dict[str, Any] = {}
     embedder, unavailable = optional_embedder()
     if embedder is not None:
@@ -33,14 +73,21 @@ def process_pending(store: Store, echo: Echo | None = None) -> dict[str, Any]:
         figures["model"] = {"model": None, "reason": unavailable}
         say(f"embedding model: none ({unavailable}); search and lineage use lexical signals "
             "only")
-    figures["extraction"] = run_extraction(store)
+    figures["extraction"] = run_extraction(
+        store, progress=throttled_progress(tick, "extraction (versions)"))
+    failed = figures["extraction"]["failed"]
     say(f"extraction: {figures['extraction']['extracted']} versions, "
         f"{figures['extraction']['criteria']} criteria "
-        f"({figures['extraction']['extractor']})")
-    figures["linking"] = run_linking(store, embedder=embedder)
+        f"({figures['extraction']['extractor']})" + (f", {failed} failed" if failed else ""))
+    _failures(figures["extraction"], "version_id", say)
+    figures["linking"] = run_linking(
+        store, embedder=embedder, progress=throttled_progress(tick, "lineage (notices)"))
+    failed = figures["linking"]["failed"]
     say(f"lineage: {figures['linking']['notices']} notices linked, "
-        f"{figures['linking']['edges']} edges, {figures['linking']['changes']} changes")
-    figures["index"] = index_pending(store, embedder)
+        f"{figures['linking']['edges']} edges, {figures['linking']['changes']} changes"
+        + (f", {failed} failed" if failed else ""))
+    _failures(figures["linking"], "notice_id", say)
+    figures["index"] = index_pending(store, embedder, echo=tick if progress_echo else None)
     rate = figures["index"].get("passages_per_s")
     say(f"search index: {figures['index']['notices']} notices as "
         f"{figures['index']['passages']} passages, {figures['index']['embedded']} vectors"

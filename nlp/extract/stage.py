@@ -74,7 +74,8 @@ def run_extraction(store: Store, progress: Progress | None = None,
         limit: process at most this many versions.
 
     Returns:
-        Counts: ``pending``, ``extracted``, ``criteria`` (rows written), ``failed`` and the
+        Counts: ``pending``, ``extracted``, ``criteria`` (rows written), ``failed`` (with
+        ``errors``: version id and a one-line reason each; the traceback is logged) and the
         ``extractor`` tag.
     """
     pending = versions_pending_extraction(store, EXTRACTOR_VERSION, limit=limit)
@@ -87,10 +88,12 @@ def run_extraction(store: Store, progress: Progress | None = None,
         for done, row in enumerate(pending, start=1):
             try:
                 result = extract_and_save(store, row["id"])
-            except Exception:  # noqa: BLE001 - one odd text must not stop the whole stage
+            except Exception as exc:  # noqa: BLE001 - one odd text must not stop the stage
                 logger.exception("extraction failed for version %s", row["id"])
                 counts["failed"] += 1
                 failed_ids.append(row["id"])
+                counts.setdefault("errors", []).append(
+                    {"version_id": row["id"], "error": f"{type(exc).__name__}: {exc}"[:200]})
             else:
                 counts["extracted"] += 1
                 counts["criteria"] += len(result["criteria"])

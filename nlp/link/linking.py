@@ -11,6 +11,7 @@ change (with its criteria diff) for every new version of a measure.
 from __future__ import annotations
 
 import json
+import logging
 import unicodedata
 from datetime import date, timedelta
 from functools import lru_cache
@@ -52,6 +53,7 @@ from policywatch.store.lineage import (
 )
 from policywatch.store.reporting import Progress
 
+logger = logging.getLogger(__name__)
 TRANSLATION_DAYS = 3
 TRANSLATION_MIN_OVERLAP = 0.6
 TRANSLATION_MIN_CONCEPTS = 2
@@ -365,7 +367,8 @@ def record_changes(store: Store, notice_id: int) -> int:
 
 def run_linking(store: Store, progress: Progress | None = None,
                 embedder: Any | None = None) -> dict[str, int]:
-    """Link every pending notice; return counts of notices, edges and changes.
+    """Link every pending notice; return counts of notices, edges, changes and failures
+    (``errors``: notice id and a one-line reason each; one bad notice never stops the rest).
 
     Args:
         store: the open store.
@@ -373,14 +376,30 @@ def run_linking(store: Store, progress: Progress | None = None,
         embedder: the sentence model whose similarity supports links, if any.
     """
     pending = notices_pending_linking(store, LINKER_VERSION)
-    counts = {"notices": 0, "edges": 0, "changes": 0}
+    counts: dict[str, Any] = {"notices": 0, "edges": 0, "changes": 0, "failed": 0,
+                              "errors": []}
+    linked = []
     for position, notice_id in enumerate(pending, 1):
-        counts["edges"] += len(link_notice(store, notice_id, embedder))
-        counts["notices"] += 1
+        try:
+            counts["edges"] += len(link_notice(store, notice_id, embedder))
+        except Exception as exc:  # noqa: BLE001 - one odd notice must not stop the stage
+            logger.exception("linking failed for notice %s", notice_id)
+            counts["failed"] += 1
+            counts["errors"].append({"notice_id": notice_id,
+                                     "error": f"{type(exc).__name__}: {exc}"[:200]})
+        else:
+            counts["notices"] += 1
+            linked.append(notice_id)
         if progress:
             progress(position, len(pending), notice_id)
-    for notice_id in pending:
-        counts["changes"] += record_changes(store, notice_id)
+    for notice_id in linked:
+        try:
+            counts["changes"] += record_changes(store, notice_id)
+        except Exception as exc:  # noqa: BLE001 - a diff that fails is one failure
+            logger.exception("recording changes failed for notice %s", notice_id)
+            counts["failed"] += 1
+            counts["errors"].append({"notice_id": notice_id,
+                                     "error": f"{type(exc).__name__}: {exc}"[:200]})
     return counts
 
 

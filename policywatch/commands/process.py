@@ -15,7 +15,9 @@ def process(app: AppContext, as_json: bool) -> None:
     """Run the NLP stage over pending versions: extraction, lineage, search index.
 
     Only missing work is done: a step skips versions its current producer version has
-    already handled, so this is safe to run after every crawl.
+    already handled, so this is safe to run after every crawl. A document that fails a
+    step is named, counted and skipped (the traceback goes to the log file); long steps
+    show their progress on stderr.
 
     Example:
 
@@ -23,6 +25,7 @@ def process(app: AppContext, as_json: bool) -> None:
     """
     from policywatch.stages import process_pending
 
-    figures = process_pending(app.store(), echo=None if as_json else click.echo)
+    figures = process_pending(app.store(), echo=None if as_json else click.echo,
+                              progress_echo=lambda line: click.echo(line, err=True))
     if as_json:
         echo_json(figures)
