@@ -40,14 +40,19 @@ class NotADemoDatabase(PolicywatchError):
     """The demo was pointed at a database that holds real work."""
 
 
-def reset_database(db_path: Path) -> None:
+def reset_database(db_path: Path, force: bool = False) -> None:
     """Remove a previous demo database and its blobs and WARC files.
 
+    Args:
+        db_path: the demo's database.
+        force: delete it even when it holds imports or crawls of the live sites (the user
+            said so: ``demo --force``).
+
     Raises:
-        NotADemoDatabase: the file holds crawls of the live sites or imports; the demo
-            never deletes those.
+        NotADemoDatabase: the file holds crawls of the live sites or imports and ``force``
+            is False; the demo never deletes those by itself.
     """
-    if db_path.exists():
+    if db_path.exists() and not force:
         with open_store(db_path) as store:
             # Real work is a crawl of the live sites or an import; stage runs are derived.
             real = store.db.execute(
@@ -56,7 +61,8 @@ def reset_database(db_path: Path) -> None:
         if real:
             raise NotADemoDatabase(
                 f"{db_path} holds {real} crawls of the live sites or imports; the demo starts from "
-                "an empty database and will not delete it. Pass another --db.")
+                "an empty database and will not delete it. Pass another --db, or --force to "
+                "delete it.")
     for suffix in ("", "-wal", "-shm"):
         Path(str(db_path) + suffix).unlink(missing_ok=True)
     from policywatch.alerts.delivery import feed_path_for
@@ -93,7 +99,8 @@ def _store_summary(db_path: Path) -> dict[str, Any]:
 
 
 def run_demo(db_path: Path, echo: Echo,
-             reference: Path | None | EllipsisType = ...) -> dict[str, Any]:
+             reference: Path | None | EllipsisType = ..., force: bool = False
+             ) -> dict[str, Any]:
     """Run the demo and return the figures it printed (for tests).
 
     ``reference``: the reference pack whose real gov.cn pages the replay serves (``...``
@@ -103,7 +110,7 @@ def run_demo(db_path: Path, echo: Echo,
 
     if reference is ...:
         reference = resolve_reference()
-    reset_database(db_path)
+    reset_database(db_path, force=force)
     figures: dict[str, Any] = {"reference": str(reference) if reference else None}
     with ReplayServer(reference=reference) as replay:
         if reference is not None:

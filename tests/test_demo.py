@@ -58,3 +58,25 @@ def test_demo_refuses_to_wipe_a_real_database(tmp_path, runner):
     assert result.exit_code == 1
     assert "will not delete it" in result.output
     assert real.exists()
+
+
+def test_demo_force_asks_before_deleting_a_real_database(tmp_path, runner, monkeypatch):
+    from policywatch import demo as demo_module
+    from policywatch.cli import cli
+    from policywatch.store import open_store
+
+    page = tmp_path / "a.txt"
+    page.write_text("关于开展专精特新中小企业认定工作的通知\n正文", encoding="utf-8")
+    real = tmp_path / "real.db"
+    assert runner.invoke(cli, ["--db", str(real), "import", str(page)]).exit_code == 0
+    refused = runner.invoke(cli, ["--db", str(real), "demo", "--force"], input="n\n")
+    assert refused.exit_code == 1 and "Delete" in refused.output
+    with open_store(real) as store:
+        assert store.db.execute("select count(*) from notices").fetchone()[0] == 1
+    # --force --yes resets without asking; the crawl itself is not what this test is about
+    reset = []
+    monkeypatch.setattr(demo_module, "run_demo", lambda db_path, **kw: reset.append(
+        (db_path, kw["force"])) or demo_module.reset_database(db_path, force=kw["force"]))
+    result = runner.invoke(cli, ["--db", str(real), "demo", "--force", "--yes"])
+    assert result.exit_code == 0, result.output
+    assert reset == [(real, True)] and not real.exists()

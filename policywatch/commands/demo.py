@@ -15,9 +15,13 @@ from policywatch.settings import DEMO_DB
               help="The reference pack whose real gov.cn pages the replay serves (default: "
                    "$POLICYWATCH_REFERENCE, else ../shared/reference from the current "
                    "folder); without one the replay serves its reconstructed pages alone.")
+@click.option("--force", is_flag=True,
+              help="Start over even when the demo's database holds imports or crawls of the "
+                   "live sites (asks first; --yes does not ask).")
+@click.option("--yes", "-y", is_flag=True, help="With --force: do not ask.")
 @pass_app
 @main_errors
-def demo(app: AppContext, reference: str | None) -> None:
+def demo(app: AppContext, reference: str | None, force: bool, yes: bool) -> None:
     """Run the main job end to end on the bundled replay of the watched sites.
 
     Serves the replay on 127.0.0.1, crawls it with the real spiders, lets the sites move
@@ -26,11 +30,12 @@ def demo(app: AppContext, reference: str | None) -> None:
 
     Example:
 
-        policywatch demo
+        policywatch demo            # then: policywatch --db policywatch-demo.db notices
     """
     from policywatch.demo import run_demo
     from policywatch.store.reference import resolve_reference
 
     db_path = Path(app.db_option) if app.db_option else Path(DEMO_DB)
-    run_demo(db_path, echo=click.echo,
-             reference=resolve_reference(reference))
+    if force and db_path.exists() and not yes:
+        click.confirm(f"Delete {db_path} and everything stored in it?", abort=True)
+    run_demo(db_path, echo=click.echo, reference=resolve_reference(reference), force=force)
