@@ -50,3 +50,5 @@ class AttachmentItem:
     fetched_from: str | None = None
     position: int = 0
     truncated: bool = False
+    http_etag: str | None = None
+    http_last_modified: str | None = None

@@ -11,9 +11,18 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
+from policywatch.crawler.revisit import (
+    KNOWN,
+    REVISIT,
+    budget_for,
+    crawl_now,
+    record_look,
+    refresh_all,
+    revisit_policy,
+)
 from policywatch.crawler.storage import record_health, store_for
 from policywatch.store.identity import canonical_url
-from policywatch.store.timeutil import utc_now
+from policywatch.store.revisit import is_due
 
 REAL_URL = "policywatch_real_url"
 KIND = "policywatch_kind"  # list | detail | attachment
@@ -64,11 +73,17 @@ class ReplayRewriteMiddleware:
 
 
 class IncrementalMiddleware:
-    """Skip what the store already has, or ask only for changes.
+    """Fetch a known page or attachment only when the revisit schedule says so.
 
-    Known detail pages and attachments are fetched conditionally (``If-None-Match``,
-    ``If-Modified-Since``) when the store kept the server's validators, and skipped
-    otherwise (unless ``POLICYWATCH_REFRESH_KNOWN``). List pages are always fetched: they
+    A URL the store has never seen is always fetched. A known one is fetched when it is
+    due (:mod:`policywatch.store.revisit`): chosen by the schedule, past its
+    ``next_check_at``, everything (``revisit = "0s"``, ``--refresh``), an attachment of a
+    page that changed in this run, or a page on this run's list pages that gave validators
+    (a conditional request answered 304 carries no body). Within the run's ceilings
+    (``max_per_run``, ``max_per_host``; none for ``--refresh``) it is sent conditionally
+    (``If-None-Match``, ``If-Modified-Since``) when the store kept the server's validators,
+    and in full otherwise: the store compares content hashes, so an unchanged page makes
+    no version. A known URL that is not due is skipped. List pages are always fetched: they
     are where new notices appear.
 
     A known page whose listed attachments are not all in the store (a run killed between
@@ -78,7 +93,8 @@ class IncrementalMiddleware:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.refresh = crawler.settings.getbool("POLICYWATCH_REFRESH_KNOWN")
+        self.refresh = refresh_all(crawler.settings)
+        self.policy = revisit_policy(crawler.settings)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IncrementalMiddleware:
@@ -90,37 +106,57 @@ class IncrementalMiddleware:
             return None
         url = request.meta.get(REAL_URL, request.url)
         row = store_for(self.crawler).db.execute(
-            "select http_etag, http_last_modified from notices where identity = ?",
-            [canonical_url(url)],
-        ).fetchone()
+            "select http_etag, http_last_modified, next_check_at from notices "
+            "where identity = ?", [canonical_url(url)]).fetchone()
         if row is None:
             return None
-        etag, last_modified = row
+        request.meta[KNOWN] = True
+        etag, last_modified, next_check_at = row
         stats = self.crawler.stats
+        if not self._due(request, kind, next_check_at, bool(etag or last_modified)):
+            stats.inc_value("policywatch/requests/skipped_known")
+            if kind == "detail":
+                self._request_missing_attachments(url)
+            raise IgnoreRequest(f"known, next look at {next_check_at}: {url}")
+        if not self.refresh and not budget_for(self.crawler).take(
+                (urlsplit(url).hostname or "").lower()):
+            stats.inc_value("policywatch/revisit/deferred")
+            raise IgnoreRequest(f"revisit ceiling reached this run: {url}")
+        stats.inc_value("policywatch/revisit/requests")
+        if etag:
+            request.headers["If-None-Match"] = etag
+        if last_modified:
+            request.headers["If-Modified-Since"] = last_modified
         if etag or last_modified:
-            if etag:
-                request.headers["If-None-Match"] = etag
-            if last_modified:
-                request.headers["If-Modified-Since"] = last_modified
             stats.inc_value("policywatch/requests/conditional")
-            return None
-        if self.refresh:
-            return None
-        stats.inc_value("policywatch/requests/skipped_known")
+        return None
+
+    def _due(self, request: Request, kind: str, next_check_at: str | None,
+             validators: bool) -> bool:
+        if self.refresh or self.policy.everything or request.meta.get(REVISIT):
+            return True
+        if is_due(next_check_at, crawl_now(self.crawler.settings)):
+            return True
         if kind == "detail":
-            self._request_missing_attachments(url)
-        raise IgnoreRequest(f"already stored: {url}")
+            return validators
+        return self._parent_changed_this_run(request.meta.get("parent_url"))
+
+    def _parent_changed_this_run(self, parent_url: str | None) -> bool:
+        """True when the page linking an attachment got a version in this run: its files
+        are looked at again with it (a revised notice often comes with revised files)."""
+        run_id = getattr(self.crawler.spider, "policywatch_run_id", None)
+        if not parent_url or run_id is None:
+            return False
+        return store_for(self.crawler).db.execute(
+            "select 1 from notices n join versions v on v.id = n.latest_version_id "
+            "where n.identity = ? and v.run_id = ?",
+            [canonical_url(parent_url), run_id]).fetchone() is not None
 
     def process_response(self, request: Request, response: Response) -> Response:
         if response.status != 304:
             return response
         url = request.meta.get(REAL_URL, request.url)
-        store = store_for(self.crawler)
-        store.db.execute(
-            "update notices set last_checked_at = ? where identity = ?",
-            [utc_now(), canonical_url(url)],
-        )
-        store.db.conn.commit()
+        record_look(self.crawler, url, "unchanged")
         self.crawler.stats.inc_value("policywatch/requests/not_modified")
         if request.meta.get(KIND) == "detail":
             self._request_missing_attachments(url)

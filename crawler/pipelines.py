@@ -16,11 +16,16 @@ from scrapy.exceptions import DropItem
 from policywatch.crawler.documents import DocumentError, UnsupportedFormat, read_document
 from policywatch.crawler.items import AttachmentItem, NoticeItem
 from policywatch.crawler.parsers.common import iso_date
+from policywatch.crawler.revisit import record_look
 from policywatch.crawler.storage import record_health, store_for
 from policywatch.store import Capture, record_capture
 from policywatch.store.identity import canonical_url
+from policywatch.store.revisit import Outcome
 
 REQUIRED_FIELDS = ("title", "body_text")
+# What the store's verdict on a capture means for the revisit schedule.
+_OUTCOMES: dict[str, Outcome] = {"new": "new", "new_version": "changed",
+                                 "unchanged": "unchanged"}
 EXPECTED_FIELDS = ("doc_number", "issuer", "published_date")
 
 
@@ -108,6 +113,7 @@ class StorePipeline(_CrawlerPipeline):
             ),
         )
         self._remember_validators(item.url, item.http_etag, item.http_last_modified)
+        record_look(self.crawler, item.url, _OUTCOMES[result.status])
         if result.status == "new_version":
             _carry_attachments(store, result.notice_id, result.version_id, item.attachments)
         self.stats.inc_value(f"policywatch/versions/{result.status}")
@@ -146,6 +152,8 @@ class StorePipeline(_CrawlerPipeline):
                     metadata={"parent_url": item.parent_url, "status": status,
                               "detail": detail}),
         )
+        self._remember_validators(item.url, item.http_etag, item.http_last_modified)
+        record_look(self.crawler, item.url, _OUTCOMES[result.status])
         parent = store.db.execute(
             "select latest_version_id from notices where identity = ?",
             [canonical_url(item.parent_url)],

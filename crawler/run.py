@@ -20,6 +20,8 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
 
+from policywatch.crawler.sources import SourceConfigError, SourceDefinition
+from policywatch.crawler.spiders.configured import configured_spider
 from policywatch.store import open_store
 from policywatch.store.runs import recent_runs
 
@@ -59,10 +61,47 @@ def crawler_settings(db_path: str | Path, *, replay_base: str | None = None,
     return settings
 
 
+def configured_sources(settings: Settings) -> list[SourceDefinition]:
+    """The sources ``[sources.NAME]`` tables describe (the ``POLICYWATCH_SOURCES`` setting)."""
+    return [SourceDefinition.from_dict(values)
+            for values in settings.getlist("POLICYWATCH_SOURCES") or []]
+
+
+def spider_classes(settings: Settings | None = None) -> dict[str, type]:
+    """Every source's spider class by name: the built-in spiders, then configured sources.
+
+    Raises:
+        SourceConfigError: a configured source takes the name of a built-in one.
+    """
+    settings = settings or crawler_settings(":memory:")
+    loader = SpiderLoader.from_settings(settings)
+    classes = {name: loader.load(name) for name in sorted(loader.list())}
+    for definition in configured_sources(settings):
+        if definition.name in classes:
+            raise SourceConfigError(f"[sources.{definition.name}]: {definition.name!r} is "
+                                    "the name of a built-in source; choose another")
+        classes[definition.name] = configured_spider(definition)
+    return classes
+
+
 def available_sources(settings: Settings | None = None) -> list[str]:
-    """Names of every spider, sorted."""
-    loader = SpiderLoader.from_settings(settings or crawler_settings(":memory:"))
-    return sorted(loader.list())
+    """Names of every source (built-in and configured), sorted."""
+    return sorted(spider_classes(settings))
+
+
+def source_catalog(configured: list[SourceDefinition] | None = None) -> list[dict[str, Any]]:
+    """What ``crawl --list`` shows: each source's name, origin (``built-in`` or
+    ``configured``), platform, title and the URLs it starts from, by name."""
+    settings = crawler_settings(":memory:", overrides={
+        "POLICYWATCH_SOURCES": [d.as_dict() for d in configured or []]})
+    rows = []
+    for name, spider_cls in sorted(spider_classes(settings).items()):
+        rows.append({"name": name,
+                     "origin": "configured" if getattr(spider_cls, "configured", False)
+                     else "built-in",
+                     "platform": spider_cls.platform, "title": spider_cls.source_name,
+                     "region": spider_cls.region, "urls": spider_cls.list_urls()})
+    return rows
 
 
 def run_crawl(db_path: str | Path, sources: list[str] | None = None, *,
@@ -70,24 +109,32 @@ def run_crawl(db_path: str | Path, sources: list[str] | None = None, *,
               progress: bool = False, log_level: str = "WARNING",
               max_pages: int | None = None, refresh: bool = False,
               settings: dict[str, Any] | None = None,
-              sequential: bool = False) -> list[dict[str, Any]]:
+              sequential: bool = False,
+              configured: list[SourceDefinition] | None = None) -> list[dict[str, Any]]:
     """Crawl sources in this process and return their runs-log rows.
 
     Args:
         sequential: crawl one source after another (in name order), one request at a time,
             so notices and versions get the same ids on every run over the same site (the
             demo's ids, which the README's examples name); slower, for replays.
+        configured: sources described in configuration (``[sources.NAME]``), crawled with
+            the built-in ones.
+        settings: other Scrapy settings, e.g. the revisit policy
+            (``POLICYWATCH_REVISIT_MIN_S``, ...; :mod:`policywatch.crawler.revisit`).
 
     Raises:
         UnknownSource: a name in ``sources`` has no spider.
+        SourceConfigError: a configured source takes a built-in source's name.
     """
     one_at_a_time = {"CONCURRENT_REQUESTS": 1, "CONCURRENT_REQUESTS_PER_DOMAIN": 1} \
         if sequential else {}
+    extra = {"POLICYWATCH_SOURCES": [d.as_dict() for d in configured]} if configured else {}
     scrapy_settings = crawler_settings(db_path, replay_base=replay_base, progress=progress,
                                 log_level=log_level, fast=bool(replay_base),
                                 overrides={"POLICYWATCH_REFRESH_KNOWN": refresh,
-                                           **(settings or {}), **one_at_a_time})
-    names = available_sources(scrapy_settings)
+                                           **(settings or {}), **extra, **one_at_a_time})
+    classes = spider_classes(scrapy_settings)
+    names = sorted(classes)
     chosen = sources or names
     unknown = [name for name in chosen if name not in names]
     if unknown:
@@ -95,11 +142,10 @@ def run_crawl(db_path: str | Path, sources: list[str] | None = None, *,
                             f"known: {', '.join(names)}")
     with open_store(db_path) as store:  # migrate once, before spiders open connections
         before = max((row["id"] for row in recent_runs(store.db, 1)), default=0)
-    loader = SpiderLoader.from_settings(scrapy_settings)
     process = CrawlerProcess(scrapy_settings)
     crawls = []
     for name in (sorted(chosen) if sequential else chosen):
-        spider_cls = loader.load(name)
+        spider_cls = classes[name]
         if jobdir:
             # One JOBDIR per spider: Scrapy's resume state is per crawl. custom_settings on
             # a subclass is how Scrapy takes per-spider settings in one process.
@@ -138,9 +184,14 @@ def run_crawl_subprocess(db_path: str | Path, sources: list[str] | None = None, 
                          jobdir: str | Path | None = None,
                          max_pages: int | None = None,
                          settings: dict[str, Any] | None = None,
-                         sequential: bool = False) -> list[dict[str, Any]]:
+                         sequential: bool = False,
+                         configured: list[SourceDefinition] | None = None
+                         ) -> list[dict[str, Any]]:
     """Same as :func:`run_crawl`, in a child process (for callers that crawl repeatedly)."""
     command = [sys.executable, "-m", "policywatch.crawler.run", "--db", str(db_path)]
+    if configured:
+        settings = {**(settings or {}),
+                    "POLICYWATCH_SOURCES": [d.as_dict() for d in configured]}
     if sequential:
         command.append("--sequential")
     if replay_base:

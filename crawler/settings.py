@@ -46,6 +46,10 @@ DOWNLOADER_MIDDLEWARES = {
     # Closest to the network: points requests at a local replay when one is configured.
     "policywatch.crawler.middlewares.ReplayRewriteMiddleware": 950,
 }
+SPIDER_MIDDLEWARES = {
+    # Adds the known pages and attachments whose revisit is due to the start requests.
+    "policywatch.crawler.revisit.RevisitStartMiddleware": 50,
+}
 ITEM_PIPELINES = {
     "policywatch.crawler.pipelines.ValidatePipeline": 100,
     "policywatch.crawler.pipelines.NormalizePipeline": 200,
@@ -61,6 +65,16 @@ EXTENSIONS = {
 POLICYWATCH_DB = "policywatch.db"
 POLICYWATCH_REPLAY_BASE = None  # e.g. "http://127.0.0.1:8765": serve every host from a replay
 POLICYWATCH_MAX_LIST_PAGES = 5  # list pages per column per run; new notices are on page 1
-POLICYWATCH_REFRESH_KNOWN = False  # re-fetch known pages that have no HTTP validators
+POLICYWATCH_REFRESH_KNOWN = False  # revisit every known page and attachment now, no ceilings
+# The revisit schedule (policywatch.store.revisit; [crawl] in policywatch.toml): the
+# shortest and longest wait between two looks at a known notice (0: every run), and at
+# most how many looks at known pages and attachments one source's run makes, in all and
+# per host.
+POLICYWATCH_REVISIT_MIN_S = 6 * 3600
+POLICYWATCH_REVISIT_MAX_S = 14 * 86400
+POLICYWATCH_REVISIT_MAX_PER_RUN = 500
+POLICYWATCH_REVISIT_MAX_PER_HOST = 200
+POLICYWATCH_NOW = None  # ISO time the schedule takes as "now" (simulated runs), else the clock
+POLICYWATCH_SOURCES: list = []  # configured sources ([sources.NAME]) as dicts
 POLICYWATCH_WARC = True
 POLICYWATCH_PROGRESS = False

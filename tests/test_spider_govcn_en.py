@@ -47,7 +47,8 @@ def test_spider_govcn_en_second_run_fetches_nothing_unchanged(crawls):
 
 
 def test_spider_govcn_en_update_layer_brings_2026_measures(crawls):
-    assert crawls.update["stats"]["policywatch/govcn_en/notices/new"] == 1
+    # The 2026 release and the English translation of the Measures (update-2026 layer).
+    assert crawls.update["stats"]["policywatch/govcn_en/notices/new"] == 2
     row = latest_version(crawls.db, MEASURES_2026)
     assert row["title"] == "China unveils measures for graded cultivation of high-quality SMEs"
     assert "17,600 little giants" in row["text"]

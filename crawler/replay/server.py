@@ -46,12 +46,18 @@ class ReplaySite:
     ``reference`` is the reference pack folder whose real pages the ``site`` layer serves;
     ``...`` (the default) resolves it (:func:`policywatch.store.reference.resolve_reference`),
     ``None`` serves the project's own pages alone.
+
+    ``validators=False`` serves like the many government CMSs (and every dynamic page) that
+    send neither ``ETag`` nor ``Last-Modified`` and never answer 304: a crawler can tell a
+    revision only by fetching the page again and comparing its content.
     """
 
     def __init__(self, layers: tuple[str, ...] | list[str] = DEFAULT_LAYERS,
                  faults: dict[str, str] | None = None,
                  robots: dict[str, str] | None = None,
-                 reference: Path | None | EllipsisType = ...) -> None:
+                 reference: Path | None | EllipsisType = ...,
+                 validators: bool = True) -> None:
+        self.validators = validators
         self.reference = ReferenceContent(resolve_reference() if reference is ... else reference)
         self.robots = dict(robots or {})
         self.user_agents: set[str] = set()
@@ -148,6 +154,10 @@ class ReplaySite:
                                       {"Content-Type": "text/html"})
             if fault == "empty_list":
                 response.body = b"<html><body><div class='list'></div></body></html>"
+        if not self.validators:
+            for name in ("ETag", "Last-Modified"):
+                response.headers.pop(name, None)
+            return response
         etag = '"' + hashlib.sha1(response.body).hexdigest()[:16] + '"'
         response.headers.setdefault("ETag", etag)
         if response.status == 200 and headers.get("if-none-match") == etag:
@@ -245,8 +255,9 @@ class ReplayServer:
     def __init__(self, layers: tuple[str, ...] | list[str] = DEFAULT_LAYERS,
                  faults: dict[str, str] | None = None, port: int = 0,
                  robots: dict[str, str] | None = None,
-                 reference: Path | None | EllipsisType = ...) -> None:
-        self.site = ReplaySite(layers, faults, robots, reference)
+                 reference: Path | None | EllipsisType = ...,
+                 validators: bool = True) -> None:
+        self.site = ReplaySite(layers, faults, robots, reference, validators)
         handler = type("Handler", (_Handler,), {"site": self.site})
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self.httpd.daemon_threads = True

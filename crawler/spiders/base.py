@@ -19,6 +19,7 @@ from policywatch.crawler.documents import DocumentError
 from policywatch.crawler.items import AttachmentItem, NoticeItem
 from policywatch.crawler.middlewares import KIND
 from policywatch.crawler.parsers.common import LayoutMismatch, ParsedPage
+from policywatch.crawler.revisit import KNOWN, record_look
 from policywatch.crawler.storage import record_health, store_for
 from policywatch.store.timeutil import utc_now
 
@@ -49,6 +50,9 @@ class PolicySpider(scrapy.Spider):
     issuer: ClassVar[str | None] = None
     home_url: ClassVar[str] = ""
     page_parser: ClassVar[PageParser]
+    # List pages per column: --max-pages first, then this (a configured source's
+    # ``max_pages``), then POLICYWATCH_MAX_LIST_PAGES.
+    default_max_pages: ClassVar[int | None] = None
 
     def __init__(self, *args: Any, max_pages: int | str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -57,7 +61,14 @@ class PolicySpider(scrapy.Spider):
     @property
     def max_list_pages(self) -> int:
         """List pages to walk per column: new notices appear on the first ones."""
-        return self._max_pages_arg or self.settings.getint("POLICYWATCH_MAX_LIST_PAGES", 5)
+        return self._max_pages_arg or self.default_max_pages or \
+            self.settings.getint("POLICYWATCH_MAX_LIST_PAGES", 5)
+
+    @classmethod
+    def list_urls(cls) -> list[str]:
+        """The addresses the source starts from (``crawl --list``): its list pages or
+        listing APIs; platforms name theirs, the site's home page otherwise."""
+        return [cls.home_url] if cls.home_url else []
 
     def source_row(self) -> dict[str, Any]:
         """The ``sources`` row for this spider."""
@@ -101,11 +112,17 @@ class PolicySpider(scrapy.Spider):
         for position, attachment in enumerate(attachments):
             if only is not None and attachment["url"] not in only:
                 continue
-            yield scrapy.Request(
-                attachment["url"], callback=self.parse_attachment, errback=self.on_error,
-                meta={KIND: "attachment", "parent_url": parent_url,
-                      "name": attachment["name"], "position": position},
-            )
+            yield self.attachment_request(attachment["url"], parent_url, attachment["name"],
+                                          position)
+
+    def attachment_request(self, url: str, parent_url: str, name: str,
+                           position: int = 0) -> scrapy.Request:
+        """A request for one file a page links; the store decides whether it is fetched."""
+        return scrapy.Request(
+            url, callback=self.parse_attachment, errback=self.on_error,
+            meta={KIND: "attachment", "parent_url": parent_url, "name": name,
+                  "position": position},
+        )
 
     def notice_item(self, page: ParsedPage, response: Response) -> NoticeItem:
         """Build the shared item from a parsed page plus what the listing said."""
@@ -146,6 +163,8 @@ class PolicySpider(scrapy.Spider):
             content_type=response.headers.get(b"Content-Type", b"").decode("latin-1") or None,
             fetched_from=response.meta.get("policywatch_fetched_from", response.url),
             position=response.meta.get("position", 0),
+            http_etag=_header(response, b"ETag"),
+            http_last_modified=_header(response, b"Last-Modified"),
         )
 
     def empty_list(self, response: Response, detail: str) -> None:
@@ -162,6 +181,10 @@ class PolicySpider(scrapy.Spider):
         if failure.check(scrapy.exceptions.IgnoreRequest):
             return
         self.crawler.stats.inc_value(f"policywatch/errors/{kind}")
+        if request.meta.get(KNOWN):
+            # A known page that now fails (404, timeout) waits longer before the next
+            # look instead of taking a share of every run's ceiling.
+            record_look(self.crawler, url, "failed")
         if kind == "attachment":
             too_large = "max size" in reason or failure.check(DownloadCancelledError) is not None
             _record_failed_attachment(self, request, url, reason, too_large)

@@ -54,6 +54,10 @@ class GovcnSpider(PolicySpider):
     page_parser = staticmethod(parse_govcn_page)
     allowed_domains = ["www.gov.cn", "sousuo.www.gov.cn", "gov.cn"]
 
+    @classmethod
+    def list_urls(cls) -> list[str]:
+        return [f"{SEARCH_API}?t={library}" for library in LIBRARIES]
+
     async def start(self) -> AsyncIterator[Any]:
         for library in LIBRARIES:
             yield self.list_request(search_url(library, 1), self.parse_list,

@@ -30,6 +30,10 @@ class GovcnEnSpider(PolicySpider):
     allowed_domains = ["english.www.gov.cn"]
     page_parser = staticmethod(parse_govcn_en_page)
 
+    @classmethod
+    def list_urls(cls) -> list[str]:
+        return [LATEST_RELEASES]
+
     async def start(self) -> AsyncIterator[Any]:
         yield self.list_request(LATEST_RELEASES, self.parse_list, meta={"page": 1})
 

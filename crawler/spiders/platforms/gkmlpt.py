@@ -45,6 +45,10 @@ class GkmlptSpider(PolicySpider):
     categories: ClassVar[dict[int, str]] = {}
     page_parser = staticmethod(parse_gkmlpt_page)
 
+    @classmethod
+    def list_urls(cls) -> list[str]:
+        return [f"{cls.site_root}/gkmlpt/index#{category}" for category in cls.categories]
+
     async def start(self) -> AsyncIterator[Any]:
         yield self.list_request(f"{self.site_root}/gkmlpt/index", self.parse_index)
 

@@ -50,6 +50,10 @@ class JpaasSpider(PolicySpider):
     page_size: ClassVar[int] = 24  # what the sites' own pager asks for
     page_parser = staticmethod(parse_jpaas_page)
 
+    @classmethod
+    def list_urls(cls) -> list[str]:
+        return list(cls.columns)
+
     async def start(self) -> AsyncIterator[Any]:
         for column in self.columns:
             yield self.list_request(column, self.parse_column, meta={"column": column})

@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 
 from scrapy.http import Response
 
+from policywatch.crawler.parsers.generic import generic_list
 from policywatch.crawler.parsers.trs import (
     hanweb_datastore,
     parse_trs_page,
@@ -39,8 +40,13 @@ class TrsSpider(PolicySpider):
 
     platform = "trs"
     columns: ClassVar[tuple[str, ...]] = ()
-    list_item_xpath: ClassVar[str] = "//ul/li"
+    # None (a configured source that names no rows): the generic list reader finds them.
+    list_item_xpath: ClassVar[str | None] = "//ul/li"
     page_parser = staticmethod(parse_trs_page)
+
+    @classmethod
+    def list_urls(cls) -> list[str]:
+        return list(cls.columns)
 
     async def start(self) -> AsyncIterator[Any]:
         for column in self.columns:
@@ -49,9 +55,12 @@ class TrsSpider(PolicySpider):
     def parse_list(self, response: Response) -> Iterator[Any]:
         """Follow the rows of one list page, then the next page ``createPageHTML`` names."""
         charset, page = header_charset(response), response.meta["page"]
-        rows = trs_list(response.body, response.url, self.list_item_xpath, charset)
+        if self.list_item_xpath:
+            rows = trs_list(response.body, response.url, self.list_item_xpath, charset)
+        else:
+            rows = generic_list(response.body, response.url, charset, self.language)
         if not rows:
-            self.empty_list(response, f"no rows at {self.list_item_xpath}")
+            self.empty_list(response, f"no rows at {self.list_item_xpath or 'any dated list'}")
             return
         for row in rows:
             yield self.detail_request(row.url, list_url=response.meta["column"],
@@ -87,6 +96,11 @@ class HanwebSpider(PolicySpider):
     list_mode: ClassVar[Literal["dataproxy", "column"]] = "dataproxy"
     per_page: ClassVar[int] = 15
     page_parser = staticmethod(parse_trs_page)
+
+    @classmethod
+    def list_urls(cls) -> list[str]:
+        return [f"{cls.site_root}/col/col{c.column_id}/index.html?uid={c.unit_id}"
+                for c in cls.columns]
 
     async def start(self) -> AsyncIterator[Any]:
         for column in self.columns:
