@@ -547,3 +547,15 @@ def bench_extract(echo: Echo, reference: Path | None = None) -> dict[str, Any]:
 
 
 BENCHMARKS["extract"] = bench_extract
+
+
+def bench_check(echo: Echo, profiles: int = 10_000, db: Path | None = None,
+                reference: Path | None = None) -> dict[str, Any]:
+    """Company profiles per second against every version in the demo database
+    (:mod:`policywatch.eligibility.bench`)."""
+    from policywatch.eligibility.bench import bench_check as run
+
+    return run(echo, profiles=profiles, db=db, reference=reference)
+
+
+BENCHMARKS["check"] = bench_check

@@ -20,6 +20,7 @@ from policywatch.commands.alerts import (
     watch,
 )
 from policywatch.commands.bench import bench
+from policywatch.commands.check import check_command, metrics_command
 from policywatch.commands.context import AppContext
 from policywatch.commands.crawl import crawl, parse
 from policywatch.commands.demo import demo
@@ -60,6 +61,7 @@ ALL_COMMANDS = [
     demo, crawl, parse, import_command, notices_command, extract_command, process, lineage,
     diff, remove_command, bench,
     search, models, alerts, subscribe, test_channel, notify, feed, serve, watch,
+    check_command, metrics_command,
 ]
 
 for _command in ALL_COMMANDS:

@@ -118,3 +118,10 @@ def profile_subscriptions(store: Store) -> list[dict[str, Any]]:
         row["profile"] = json.loads(row["profile"])
         row["filters"] = json.loads(row["filters"] or "{}")
     return rows
+
+
+def change_between(store: Store, old_version_id: int, new_version_id: int) -> int | None:
+    """The id of the recorded change from one version to another, if there is one."""
+    row = store.db.execute("select id from changes where old_version_id = ? and "
+                           "new_version_id = ?", [old_version_id, new_version_id]).fetchone()
+    return int(row[0]) if row else None

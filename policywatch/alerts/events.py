@@ -8,7 +8,9 @@ An event annotates something a researcher may want to hear about once:
 - ``criteria_changed``: the same change when its criteria diff is not empty;
 - ``repealed``: a notice that another one supersedes;
 - ``effective_soon``: a measure takes effect or expires within N days;
-- ``source_broken``: a source's last K crawl runs were all degraded or failed.
+- ``source_broken``: a source's last K crawl runs were all degraded or failed;
+- ``eligibility_changed``: a new version flips a ``subscribe --profile`` company's status
+  for a tier (:mod:`policywatch.eligibility.changes`; private to that subscription).
 
 Derivation is a rerunnable stage: every event has a ``dedup_key`` and an existing key is
 never derived again. A document published on two sites (MIIT and gov.cn) or translated is
@@ -33,7 +35,7 @@ from policywatch.store.db import sidecar_path
 
 PRODUCER = "policywatch.alerts.v1"
 EVENT_TYPES = ("new_measure", "new_version", "criteria_changed", "repealed", "effective_soon",
-               "source_broken")
+               "source_broken", "eligibility_changed")
 TYPE_LABELS = {
     "new_measure": ("新文件", "new measure"),
     "new_version": ("新版本", "new version"),
@@ -41,6 +43,7 @@ TYPE_LABELS = {
     "repealed": ("废止", "repealed"),
     "effective_soon": ("即将施行或失效", "takes effect or expires soon"),
     "source_broken": ("来源异常", "source broken"),
+    "eligibility_changed": ("资格变化", "eligibility changed"),
     "test": ("测试", "test"),  # the sample alert of `subscribe --test` and `test-channel`
 }
 CLUSTER_EDGES = ("same_as", "translation_of")
@@ -529,6 +532,23 @@ def _source_broken_events(store: Store, threshold: int, known: set[str]
     return events
 
 
+def _eligibility_events(store: Store, clusters: dict[int, int], known: set[str]
+                        ) -> list[dict[str, Any]]:
+    """Status flips of profile subscriptions, with the facets every event has and the
+    change's full diff when one was written."""
+    from policywatch.eligibility.changes import profile_events
+
+    events = profile_events(store, clusters, known)
+    for event in events:
+        facts = facets(store, event["notice_ids"], clusters=clusters,
+                       version_ids=event["payload"]["version_ids"])
+        event["payload"] = {**facts, **event["payload"]}
+        existing = diff_folder(store) / f"{event['change_id']}.html"
+        if event["change_id"] and existing.exists():
+            event["diff_path"] = str(existing.resolve())
+    return events
+
+
 def derive_events(store: Store, *, settings: AlertSettings | None = None,
                   today: date | None = None, write_diffs: bool = True
                   ) -> list[dict[str, Any]]:
@@ -556,6 +576,7 @@ def derive_events(store: Store, *, settings: AlertSettings | None = None,
         *_stated_repeal_events(store, clusters, write_diffs, known),
         *_effective_soon_events(store, clusters, today, settings.effective_soon_days, known),
         *_source_broken_events(store, settings.source_broken_runs, known),
+        *_eligibility_events(store, clusters, known),
     ]
     recorded = []
     for event in candidates:

@@ -11,7 +11,10 @@ within a list any one value will do. Values are compared NFKC-folded and case-fo
 - ``sources``: source ids (``miit``, ``govcn``, ...);
 - ``keywords``: contained in a title, a summary (Chinese or English) or a document number;
 - ``languages``: ``zh`` or ``en``, a language the event's notices exist in (a Chinese
-  measure with an English translation has both).
+  measure with an English translation has both);
+- ``profiles``: the company profile of a ``subscribe --profile`` subscription. An
+  ``eligibility_changed`` event is about one such profile and private to it: only the
+  subscription whose ``profiles`` names it takes it, whatever else it filters on.
 
 A ``source_broken`` event is about a source, not a text: only ``types``, ``sources``,
 ``regions`` and ``languages`` apply to it, so a researcher following SRDI criteria still
@@ -28,7 +31,8 @@ from collections.abc import Iterable
 from typing import Any
 
 FILTER_KEYS = ("types", "tiers", "metrics", "issuers", "regions", "sources", "keywords",
-               "languages")
+               "languages", "profiles")
+PRIVATE_EVENTS = {"eligibility_changed": "profiles"}  # event type -> the filter it needs
 SOURCE_EVENT_KEYS = {"types", "sources", "regions", "languages"}
 _CONTAINS = {"issuers", "regions"}
 
@@ -83,10 +87,15 @@ def explain_match(filters: dict[str, list[str]], event: dict[str, Any]
     True
     """
     reason: dict[str, list[str]] = {}
+    private = PRIVATE_EVENTS.get(event["type"])
+    if private and not filters.get(private):
+        return None  # one company's eligibility is news to its own subscription alone
     for key in FILTER_KEYS:
         wanted = filters.get(key)
         if not wanted:
             continue
+        if key in PRIVATE_EVENTS.values() and key != private:
+            continue  # a profile subscription may take other events too (--event)
         if event["type"] == "source_broken" and key not in SOURCE_EVENT_KEYS:
             continue
         have = [fold(v) for v in _event_values(event, key)]
@@ -141,6 +150,6 @@ def describe_reason(reason: dict[str, list[str]]) -> str:
     """
     singular = {"types": "event type", "tiers": "tier", "metrics": "metric",
                 "issuers": "issuer", "regions": "region", "sources": "source",
-                "keywords": "keyword", "languages": "language"}
+                "keywords": "keyword", "languages": "language", "profiles": "profile"}
     parts = [f"{singular[key]} {', '.join(values)}" for key, values in reason.items()]
     return "; ".join(parts) or "you subscribed to every event"

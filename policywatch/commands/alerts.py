@@ -304,7 +304,11 @@ def _check_smtp(smtp: Any) -> None:
 @click.option("--language", "languages", multiple=True, type=click.Choice(["zh", "en"]),
               help="A language the notices exist in.")
 @click.option("--event", "types", multiple=True, type=click.Choice(EVENT_TYPES),
-              help="Event types (default: all).")
+              help="Event types (default: all; with --profile: eligibility_changed).")
+@click.option("--profile", "profile_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="A company profile (TOML or JSON, see `policywatch check`): hear when a "
+                   "new version flips its status for a tier (eligibility_changed), e.g. "
+                   "--profile company.toml --feed.")
 @click.option("--url", metavar="APPRISE-URL",
               help="Send through Apprise to any URL it knows; ${NAME} is read from the "
                    "environment at each send, e.g. --url 'dingtalk://${DINGTALK_TOKEN}/'.")
@@ -347,7 +351,7 @@ def _check_smtp(smtp: Any) -> None:
 def subscribe(app: AppContext, tiers: tuple[str, ...], metrics: tuple[str, ...],
               issuers: tuple[str, ...], regions: tuple[str, ...], sources: tuple[str, ...],
               keywords: tuple[str, ...], languages: tuple[str, ...], types: tuple[str, ...],
-              url: str | None, webhook: str | None, secret: str | None,
+              profile_path: Path | None, url: str | None, webhook: str | None, secret: str | None,
               secret_env: str | None, email: str | None, feed: str | None,
               feed_file: Path | None, digest: bool, backfill: bool, name: str | None,
               send_sample: bool, update_id: int | None, list_all: bool,
@@ -363,6 +367,9 @@ def subscribe(app: AppContext, tiers: tuple[str, ...], metrics: tuple[str, ...],
     is configured) or --feed [PATH] (an Atom file per subscription). New subscriptions
     hear only about later events unless --backfill. `policywatch notify` delivers;
     --test tries the channel now; --update ID points a subscription elsewhere.
+    --profile FILE keeps a company profile: a version stored later that flips its status
+    for a tier (eligible, not eligible, unknown) makes one eligibility_changed event,
+    naming the criteria that flipped, for this subscription alone.
 
     Example:
 
@@ -417,7 +424,7 @@ def subscribe(app: AppContext, tiers: tuple[str, ...], metrics: tuple[str, ...],
             ("--tier", tiers), ("--metric", metrics), ("--issuer", issuers),
             ("--region", regions), ("--source", sources), ("--keyword", keywords),
             ("--language", languages), ("--event", types), ("--digest", digest),
-            ("--backfill", backfill), ("--name", name)) if value]
+            ("--backfill", backfill), ("--name", name), ("--profile", profile_path)) if value]
         if given:
             raise click.UsageError(
                 f"--update changes where alerts go, not what they are about ({', '.join(given)}"
@@ -454,6 +461,12 @@ def subscribe(app: AppContext, tiers: tuple[str, ...], metrics: tuple[str, ...],
         return
     if target is not None and channel == "feed":
         _refuse_feed_clash(store, target)
+    profile = None
+    if profile_path is not None:
+        from policywatch.eligibility.profiles import load_profile
+
+        profile = load_profile(profile_path)
+        types = types or ("eligibility_changed",)
     filters = normalize_filters(
         types=list(types), tiers=_tier_ids(tiers),
         metrics=_metric_ids(metrics),
@@ -464,6 +477,10 @@ def subscribe(app: AppContext, tiers: tuple[str, ...], metrics: tuple[str, ...],
         secret_env=secret_env, digest=digest, name=name, backfill=backfill,
         target_for_id=(lambda new_id: str(default_feed_path(store, new_id).resolve()))
         if target is None else None)
+    if profile is not None:
+        from policywatch.eligibility.changes import attach_profile
+
+        filters = attach_profile(store, subscription_id, profile, filters, backfill=backfill)
     created = get_subscription(store, subscription_id)
     assert created is not None
     answer = None
@@ -477,11 +494,17 @@ def subscribe(app: AppContext, tiers: tuple[str, ...], metrics: tuple[str, ...],
     if as_json:
         echo_json({"id": subscription_id, "channel": channel, "target": shown,
                    "filters": filters, "digest": digest,
-                   "signed": bool(secret or secret_env), "backfill": backfill, "test": answer})
+                   "signed": bool(secret or secret_env), "backfill": backfill, "test": answer,
+                   "profile": profile.as_dict() if profile else None})
         return
     click.echo(f"subscription #{subscription_id}: {channel} {shown}"
                f"{' (digest)' if digest else ''}; {describe_filters(filters)}"
                f"{'; earlier events too (--backfill)' if backfill else ''}")
+    if profile is not None:
+        click.echo(f"profile: {profile.name} ({profile.region or 'no region: national measures'}"
+                   f", {len(profile.figures)} metrics); versions stored from now on that flip "
+                   "its status make an eligibility_changed event"
+                   + (" (and those stored before: --backfill)" if backfill else ""))
     if answer:
         click.echo(f"test alert: {answer}")
 

@@ -2,30 +2,34 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
 
-from policywatch.commands.context import echo_json, main_errors
+from policywatch.commands.context import AppContext, echo_json, main_errors
 
 
 @click.command()
 @click.argument("name", type=click.Choice(
-    ["crawl", "extract", "link", "search-quality", "search-speed", "embed"]))
+    ["crawl", "extract", "link", "search-quality", "search-speed", "embed", "check"]))
 @click.option("--pages", type=click.IntRange(20, 100_000), default=300, show_default=True,
               help="Pages in the synthetic replay (crawl benchmark).")
 @click.option("--notices", type=click.IntRange(1_000, 1_000_000), default=100_000,
               show_default=True, help="Synthetic notices (search-speed benchmark).")
 @click.option("--passages", type=click.IntRange(20, 100_000), default=300, show_default=True,
               help="Real passages to embed (embed benchmark).")
+@click.option("--profiles", type=click.IntRange(1, 1_000_000), default=10_000,
+              show_default=True, help="Generated company profiles (check benchmark).")
 @click.option("--reference", metavar="DIR", default=None,
               help="The reference pack of real texts (default: $POLICYWATCH_REFERENCE, else "
                    "../shared/reference from the current folder); without one, benchmarks "
                    "run on the project's reconstructed pages alone and say so.")
 @click.option("--json", "as_json", is_flag=True, help="Also print the figures as JSON.")
+@click.pass_context
 @main_errors
-def bench(name: str, pages: int, notices: int, passages: int, reference: str | None,
-          as_json: bool) -> None:
+def bench(ctx: click.Context, name: str, pages: int, notices: int, passages: int,
+          profiles: int, reference: str | None, as_json: bool) -> None:
     """Run a benchmark and print its figures next to a same-run baseline.
 
     crawl: pages/s and requests per new notice against a local replay of gov.cn, with a
@@ -51,6 +55,11 @@ def bench(name: str, pages: int, notices: int, passages: int, reference: str | N
     and all-MiniLM-L6-v2) over the same --passages real passages, next to their sha256
     content keys and their jieba segmentation for the index, timed in the same run.
 
+    check: --profiles generated company profiles against every version and tier of every
+    measure in the demo database (built in a temporary folder; `policywatch --db PATH
+    bench check` reads PATH instead): profiles/s next to the same comparisons without
+    band or alternative logic, timed in the same run.
+
     Example:
 
         policywatch bench crawl --pages 300
@@ -65,6 +74,10 @@ def bench(name: str, pages: int, notices: int, passages: int, reference: str | N
         options = {"notices": notices}
     elif name == "embed":
         options = {"passages": passages}
+    elif name == "check":
+        app = ctx.find_object(AppContext)
+        db = app.db_option if app is not None else None
+        options = {"profiles": profiles, "db": Path(db) if db else None}
     if name != "link":
         options["reference"] = resolve_reference(reference)
     figures = BENCHMARKS[name](click.echo, **options)
