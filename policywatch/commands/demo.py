@@ -30,7 +30,7 @@ def demo(app: AppContext, reference: str | None, force: bool, yes: bool) -> None
 
     Example:
 
-        policywatch demo            # then: policywatch --db policywatch-demo.db notices
+        policywatch demo
     """
     from policywatch.demo import run_demo
     from policywatch.store.reference import resolve_reference
