@@ -160,6 +160,32 @@ def alert_settings(config: dict[str, Any] | None = None,
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    """The web app (``policywatch serve``): ``[web]`` in the config file or
+    ``POLICYWATCH_WEB_<NAME>`` in the environment.
+
+    ``token``: the secret that unlocks everything that writes (subscriptions: create,
+    remove, test-send) through the login form or ``Authorization: Bearer TOKEN``; unset,
+    nothing that writes is open. ``session_hours``: how long a browser login lasts.
+    """
+
+    token: str | None = None
+    session_hours: int = 12
+
+
+def web_settings(config: dict[str, Any] | None = None,
+                 env: Mapping[str, str] | None = None) -> WebSettings:
+    """Web settings from the config file (``load_config()`` when None) and environment.
+
+    >>> web_settings({"web": {"token": "from-the-file"}}, env={}).token
+    'from-the-file'
+    >>> web_settings({}, env={"POLICYWATCH_WEB_TOKEN": "from-the-env"}).token
+    'from-the-env'
+    """
+    return _section(WebSettings, "web", config, env)
+
+
+@dataclass(frozen=True)
 class LimitSettings:
     """Bounds that keep one bad input from stalling everything: ``[limits]`` in the config
     file or ``POLICYWATCH_LIMITS_<NAME>`` in the environment.

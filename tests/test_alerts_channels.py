@@ -390,7 +390,7 @@ def test_alerts_channels_no_secret_and_no_server_path_in_any_output(
     assert "dingtalk://a1…d0/" in text and "access_token=qq…44" in text
     assert token not in text and query_token not in text
 
-    from policywatch.alerts.web import make_server
+    from policywatch.web.server import make_server
 
     server = make_server(measures_db, "127.0.0.1", 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -12,10 +12,10 @@ import feedparser
 import pytest
 
 from policywatch.alerts import demo_alerts
-from policywatch.alerts.web import make_server
 from policywatch.cli import cli
 from policywatch.commands.alerts import parse_duration
 from policywatch.store import open_store
+from policywatch.web.server import make_server
 from tests.alerts_support import (
     REVENUE_EN,
     REVENUE_ZH,

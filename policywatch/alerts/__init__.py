@@ -4,8 +4,9 @@ Modules, in the order data flows: :mod:`~policywatch.alerts.events` (derive even
 changes, edges, dates and source health), :mod:`~policywatch.alerts.subscriptions`
 (filters and reasons), :mod:`~policywatch.alerts.channels` (webhook, e-mail, Atom),
 :mod:`~policywatch.alerts.delivery` (exactly-once bookkeeping and retries) and
-:mod:`~policywatch.alerts.web` (``policywatch serve``). Importing this package is cheap;
-each module loads what it needs when called.
+:mod:`~policywatch.alerts.report` (the ledger as JSON: ``alerts --json``, ``/alerts.json``
+of the web app in :mod:`policywatch.web`). Importing this package is cheap; each module
+loads what it needs when called.
 """
 
 from __future__ import annotations

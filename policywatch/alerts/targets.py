@@ -247,6 +247,24 @@ def redact(text: str | None, channel: str, target: str | None,
     return text
 
 
+#: Chat robots whose webhook address takes their own message format, not policywatch's
+#: JSON: subscribing one with ``--webhook`` is refused (``--url`` sends to it).
+ROBOT_HOSTS = ("oapi.dingtalk.com", "qyapi.weixin.qq.com", "open.feishu.cn",
+               "open.larksuite.com", "hooks.slack.com")
+
+
+def robot_host(url: str) -> str | None:
+    """The chat robot's host when ``url`` is a robot's webhook address, else None.
+
+    >>> robot_host("https://oapi.dingtalk.com/robot/send?access_token=x")
+    'oapi.dingtalk.com'
+    >>> robot_host("https://example.org/hook") is None
+    True
+    """
+    host = re.sub(r"^https?://([^/:?#]+).*$", r"\1", url.strip()).lower()
+    return host if host in ROBOT_HOSTS else None
+
+
 # -- native robot URLs -------------------------------------------------------------------
 _NATIVE = [
     # The robot URL DingTalk's group settings show: the access token is the Apprise host.

@@ -148,8 +148,8 @@ def alerts(app: AppContext, as_json: bool, limit: int, types: tuple[str, ...],
     from policywatch.alerts import clip
     from policywatch.alerts.channels import type_label
     from policywatch.alerts.events import derive_events
+    from policywatch.alerts.report import alerts_document
     from policywatch.alerts.targets import mask_target
-    from policywatch.alerts.web import alerts_document
     from policywatch.store.alerts import delivery_counts, delivery_failures, recent_events
 
     settings, _ = _settings(config)
@@ -196,17 +196,18 @@ def alerts(app: AppContext, as_json: bool, limit: int, types: tuple[str, ...],
 
 
 # -- subscribe ---------------------------------------------------------------------------
-_ROBOT_HOSTS = ("oapi.dingtalk.com", "qyapi.weixin.qq.com", "open.feishu.cn",
-                "open.larksuite.com", "hooks.slack.com")
-
-
 def _channel(store: Any, url: str | None, webhook: str | None, email: str | None,
              feed: str | None, feed_file: Path | None, secret: str | None,
              secret_env: str | None) -> tuple[str, str | None]:
     """The channel the options name and its target (None: the default feed file, named
     after the subscription's id); every mistake is a usage error."""
     from policywatch.alerts.push import InvalidTarget, check_url
-    from policywatch.alerts.targets import MissingSecret, expand_env, native_to_apprise
+    from policywatch.alerts.targets import (
+        MissingSecret,
+        expand_env,
+        native_to_apprise,
+        robot_host,
+    )
 
     if feed_file is not None and feed is None:
         raise click.BadParameter("--feed-file goes with --feed", param_hint="--feed-file")
@@ -234,8 +235,8 @@ def _channel(store: Any, url: str | None, webhook: str | None, email: str | None
             if not re.match(r"^https?://[^\s/]+", webhook):
                 raise click.BadParameter(f"{webhook!r} is not an http(s) URL",
                                          param_hint="--webhook")
-            host = re.sub(r"^https?://([^/:?#]+).*$", r"\1", webhook).lower()
-            if host in _ROBOT_HOSTS:
+            host = robot_host(webhook)
+            if host:
                 raise click.BadParameter(
                     f"{host} is a chat robot: it takes its own message format, not "
                     "policywatch's JSON; subscribe with --url and the same address",
@@ -640,40 +641,73 @@ def feed(app: AppContext, output: Path, limit: int, subscription_id: int | None,
 
 # -- serve -------------------------------------------------------------------------------
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to bind, e.g. --host 0.0.0.0 to serve other machines.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
-              help="Port (0 picks a free one).")
+              help="Port (0 picks a free one), e.g. --port 8080.")
+@click.option("--no-update", is_flag=True,
+              help="Serve the index and events as they are: do not index new notices or "
+                   "derive new events at start-up, e.g. serve --no-update.")
 @_config_option
 @pass_app
 @main_errors
-def serve(app: AppContext, host: str, port: int, config: Path | None) -> None:
-    """Serve the web view and the Atom feed.
+def serve(app: AppContext, host: str, port: int, no_update: bool,
+          config: Path | None) -> None:
+    """Serve the web app: what changed, search, notices, diffs, measures, subscriptions.
 
-    Read-only: /feed.xml (Atom), /alerts.json (events and delivery failures) and
-    /diffs/<change>.html (full diffs). Binds to 127.0.0.1 unless --host says otherwise.
+    Pages (Chinese first, English beside it; no JavaScript): / (what changed, filtered
+    and paged), /search?q=, /notices and /notices/ID, /diff/OLD/NEW (notice ids or vID
+    version ids), /measures/ID (thresholds over time), /subscriptions (after /login).
+    Every page has its JSON under /api/ (/api/search returns what `search --json`
+    prints), described at /api/openapi.json; /feed.xml takes the same filters as / or
+    ?subscription=ID; /alerts.json and /diffs/ID.html as before.
+
+    The embedding model, the dictionary and the search index load once at start-up, new
+    notices are indexed and new events derived (--no-update skips both). Reading is open;
+    writing (subscriptions) needs the token from [web] token or $POLICYWATCH_WEB_TOKEN
+    (at least 16 characters): sign in at /login, or send Authorization: Bearer TOKEN.
+    Without a token nothing that writes is open. Binds to 127.0.0.1 unless --host says
+    otherwise.
 
     Example:
 
-        policywatch serve --port 8000
+        POLICYWATCH_WEB_TOKEN=$(openssl rand -hex 16) policywatch serve --port 8000
     """
-    from policywatch.alerts.web import make_server
+    from policywatch.settings import load_config, web_settings
+    from policywatch.web.security import MIN_TOKEN_LENGTH
+    from policywatch.web.server import WebServer, bind
+    from policywatch.web.state import WebState
 
-    settings, _ = _settings(config)
+    settings, smtp = _settings(config)
+    web = web_settings(load_config(config))
+    if web.token is not None and len(web.token) < MIN_TOKEN_LENGTH:
+        raise PolicywatchError(f"the web token is shorter than {MIN_TOKEN_LENGTH} characters: "
+                               "choose a longer one ([web] token or POLICYWATCH_WEB_TOKEN), "
+                               "e.g. openssl rand -hex 16")
     app.store()  # fails on a missing database; migrates an old one before serving it
     try:
-        server = make_server(app.db_path, host, port, settings.public_url)
+        sock = bind(host, port)
     except OSError as exc:
         raise PolicywatchError(f"cannot listen on {host}:{port}: {exc.strerror or exc}"
                                ) from None
-    bound_host, bound_port = server.server_address[:2]
-    click.echo(f"serving {app.db_path} on http://{bound_host}:{bound_port}/ "
-               "(/feed.xml, /alerts.json, /diffs/); Ctrl-C stops")
+    try:
+        state = WebState(app.db_path, web=web, alerts=settings, smtp=smtp)
+        click.echo(f"loading {app.db_path} ...")
+        state.load(update=not no_update, echo=lambda line: click.echo("  " + line))
+        server = WebServer(state, sock)
+    except BaseException:
+        sock.close()
+        raise
+    writes = ("subscriptions open to the token (/login or Authorization: Bearer)"
+              if web.token else "read-only: no [web] token / POLICYWATCH_WEB_TOKEN set")
+    click.echo(f"serving {app.db_path} on {server.url}/ ({writes}); Ctrl-C stops")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
-        click.echo("stopped")
+        pass
     finally:
         server.server_close()
+        click.echo("stopped")
 
 
 # -- watch -------------------------------------------------------------------------------
@@ -693,20 +727,24 @@ def watch(app: AppContext, sources: tuple[str, ...], every: str, once: bool,
           replay: str | None, max_pages: int | None, config: Path | None) -> None:
     """Crawl, process and notify on a schedule.
 
-    Each round crawls every source (or those named), runs the NLP stage and delivers
-    alerts; a round that fails is reported and the next one still runs.
+    Each round crawls every source (built-in and [sources.NAME] of the configuration, or
+    those named), runs the NLP stage and delivers alerts; a round that fails is reported
+    and the next one still runs. Each crawl looks again at the known pages and attachments
+    the revisit schedule says are due ([crawl] in the configuration), so a notice revised
+    in place, on a site that sends no validators too, becomes a new version and an alert.
 
     Example:
 
         policywatch watch --every 6h
     """
     from policywatch.alerts.delivery import notify as run_notify
-    from policywatch.commands.crawl import summarize_run
+    from policywatch.commands.crawl import crawl_configuration, summarize_run
     from policywatch.crawler.run import run_crawl_subprocess
     from policywatch.stages import process_pending
 
     interval = parse_duration(every)
     settings, smtp = _settings(config)
+    revisit, configured = crawl_configuration(config)
     round_number = 0
     while True:
         round_number += 1
@@ -714,7 +752,8 @@ def watch(app: AppContext, sources: tuple[str, ...], every: str, once: bool,
         click.echo(f"round {round_number}: crawl")
         try:
             runs = run_crawl_subprocess(app.db_path, list(sources) or None, replay_base=replay,
-                                        max_pages=max_pages)
+                                        max_pages=max_pages, settings=revisit,
+                                        configured=configured)
             for run in runs:
                 click.echo("  " + summarize_run(run))
         except (RuntimeError, OSError, ValueError) as exc:
