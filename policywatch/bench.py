@@ -559,3 +559,38 @@ def bench_check(echo: Echo, profiles: int = 10_000, db: Path | None = None,
 
 
 BENCHMARKS["check"] = bench_check
+
+
+# -- web --------------------------------------------------------------------------------
+
+
+def bench_web(echo: Echo, notices: int = 100_000, reference: Path | None = None
+              ) -> dict[str, Any]:
+    """Serve the search-speed corpus of ``notices`` synthetic notices with the web app and
+    time ``/api/search`` over HTTP (p50/p95, warm) against in-process ``search()`` in the
+    same run, with the same model."""
+    from policywatch.nlp.evaluation.search_bench import load_judged_queries, search_speed
+    from policywatch.nlp.retrieval.embeddings import optional_embedder
+    from policywatch.store import open_store
+    from policywatch.web.bench import time_http_search
+
+    embedder, unavailable = optional_embedder()  # before minutes of corpus building
+    if embedder is None:
+        raise PolicywatchError(f"bench web builds the search-speed corpus, which needs an "
+                               f"embedding model: {unavailable}")
+    work = Path(tempfile.mkdtemp(prefix="policywatch-web-"))
+    try:
+        db_path = _search_corpus(work, echo, reference)
+        with open_store(db_path) as store:
+            built = search_speed(store, echo, embedder, notices=notices, work_dir=work,
+                                 keep=True)
+        echo(f"web: /api/search over HTTP on the {notices:,}-notice corpus")
+        queries = [q["query"] for q in load_judged_queries()]
+        figures = time_http_search(Path(built["db_path"]), queries, embedder, echo)
+        return {"notices": notices, "passages": built["passages"], "web": figures,
+                "search_speed": {k: v for k, v in built.items() if k != "db_path"}}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+BENCHMARKS["web"] = bench_web

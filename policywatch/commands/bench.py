@@ -12,11 +12,12 @@ from policywatch.commands.context import AppContext, echo_json, main_errors
 
 @click.command()
 @click.argument("name", type=click.Choice(
-    ["crawl", "extract", "link", "search-quality", "search-speed", "embed", "check"]))
+    ["crawl", "extract", "link", "search-quality", "search-speed", "embed", "check", "web"]))
 @click.option("--pages", type=click.IntRange(20, 100_000), default=300, show_default=True,
               help="Pages in the synthetic replay (crawl benchmark).")
-@click.option("--notices", type=click.IntRange(1_000, 1_000_000), default=100_000,
-              show_default=True, help="Synthetic notices (search-speed benchmark).")
+@click.option("--notices", type=click.IntRange(100, 1_000_000), default=100_000,
+              show_default=True, help="Synthetic notices (search-speed and web benchmarks; "
+              "e.g. --notices 2000 for a quick run).")
 @click.option("--passages", type=click.IntRange(20, 100_000), default=300, show_default=True,
               help="Real passages to embed (embed benchmark).")
 @click.option("--profiles", type=click.IntRange(1, 1_000_000), default=10_000,
@@ -60,6 +61,10 @@ def bench(ctx: click.Context, name: str, pages: int, notices: int, passages: int
     bench check` reads PATH instead): profiles/s next to the same comparisons without
     band or alternative logic, timed in the same run.
 
+    web: the search-speed corpus of --notices notices served by the web app (uvicorn, the
+    model and index loaded once): GET /api/search latency over HTTP, p50/p95 after a
+    warm-up pass, against in-process search() on the same queries in the same run.
+
     Example:
 
         policywatch bench crawl --pages 300
@@ -70,7 +75,7 @@ def bench(ctx: click.Context, name: str, pages: int, notices: int, passages: int
     options: dict[str, Any] = {}
     if name == "crawl":
         options = {"pages": pages}
-    elif name == "search-speed":
+    elif name in ("search-speed", "web"):
         options = {"notices": notices}
     elif name == "embed":
         options = {"passages": passages}
