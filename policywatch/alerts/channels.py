@@ -87,6 +87,10 @@ def event_document(event: dict[str, Any], *, reason: dict[str, list[str]] | None
     for key in ("date_kind", "date", "days_left", "runs", "statuses", "health"):
         if key in payload:
             document[key] = payload[key]
+    if event["type"] == "eligibility_changed":  # whose status, which tier, what flipped
+        document["eligibility"] = {key: payload.get(key) for key in (
+            "profile_name", "tier", "old_status", "new_status", "old_version_id",
+            "new_version_id", "effective", "criteria")}
     if reason is not None:
         document["reason"] = {"filters": reason, "text": describe_reason(reason)}
     return document

@@ -145,8 +145,9 @@ def _item(flip: dict[str, Any], language: str) -> str:
     index = 0 if language == "zh" else 1
     actual = describe_actual(sample["actual"], sample["unit"], language)
     if flip["change"] == "changed":
-        old_text, new_text = describe_criterion(was, language), describe_criterion(now, language)
-        threshold = old_text if old_text == new_text else (
+        old_text = describe_criterion(was, language)
+        new_text = describe_criterion(now, language, metric_name=now["metric"] != was["metric"])
+        threshold = old_text if describe_criterion(now, language) == old_text else (
             f"{old_text} → {new_text}" if language == "zh" else f"{old_text} -> {new_text}")
         if language == "zh":
             return (f"{threshold}，企业{actual}：{results[was['result']][0]}→"

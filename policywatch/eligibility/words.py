@@ -36,7 +36,8 @@ def describe_actual(actual: Any, unit: str | None, language: str) -> str:
     return format_value(actual, unit, language)
 
 
-def describe_criterion(criterion: dict[str, Any], language: str) -> str:
+def describe_criterion(criterion: dict[str, Any], language: str, *,
+                       metric_name: bool = True) -> str:
     """``营业收入 ≥ 1500万元（上年度）`` / ``revenue >= 15 million yuan (last year)``, with
     the band or route it belongs to."""
     from policywatch.nlp.extract.lexicon import display_names
@@ -44,7 +45,9 @@ def describe_criterion(criterion: dict[str, Any], language: str) -> str:
 
     entry = display_names("metrics").get(criterion["metric"])
     metric = entry[language] if entry else criterion["metric"]
-    text = f"{metric} {describe_threshold(criterion, language)}"
+    text = describe_threshold(criterion, language)
+    if metric_name:
+        text = f"{metric} {text}"
     condition = criterion.get("condition")
     if isinstance(condition, dict) and "alternative_to" not in condition \
             and "alternative_group" not in condition:
