@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -38,8 +39,10 @@ def load_config(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     """Read the TOML configuration: ``path``, else ``$POLICYWATCH_CONFIG``, else
     ``./policywatch.toml``; a default file that does not exist is an empty configuration.
 
-    Sections: ``[smtp]`` (see :class:`SmtpSettings`) and ``[alerts]`` (see
-    :class:`AlertSettings`). Environment variables override the file.
+    Sections: ``[smtp]`` (see :class:`SmtpSettings`), ``[alerts]`` (see
+    :class:`AlertSettings`), ``[limits]``, ``[crawl]`` (see :class:`CrawlSettings`) and
+    ``[sources.NAME]`` (see :func:`source_settings`). Environment variables override the
+    file.
 
     Raises:
         ConfigError: a named file is missing, or a file is not valid TOML.
@@ -205,3 +208,91 @@ def limit_settings(config: dict[str, Any] | None = None,
                    env: Mapping[str, str] | None = None) -> LimitSettings:
     """Limit settings from the config file (``load_config()`` when None) and environment."""
     return _section(LimitSettings, "limits", config, env)
+
+
+# -- crawling: the revisit policy and sources described in configuration -------------------
+_DURATION_PART = re.compile(r"(\d+)([smhd])")
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def duration_seconds(text: str) -> int:
+    """Seconds in ``0s``, ``90s``, ``30m``, ``6h``, ``1d`` or ``1h30m``.
+
+    >>> duration_seconds("1h30m"), duration_seconds("14d"), duration_seconds("0s")
+    (5400, 1209600, 0)
+
+    Raises:
+        ValueError: the text is not such a duration.
+    """
+    compact = text.replace(" ", "").lower()
+    parts = list(_DURATION_PART.finditer(compact))
+    if not parts or "".join(p.group(0) for p in parts) != compact:
+        raise ValueError(f"{text!r} is not a duration like 0s, 30m, 6h, 1d or 1h30m")
+    return sum(int(p.group(1)) * _DURATION_UNITS[p.group(2)] for p in parts)
+
+
+@dataclass(frozen=True)
+class CrawlSettings:
+    """The revisit policy: ``[crawl]`` in the config file or ``POLICYWATCH_CRAWL_<NAME>``.
+
+    ``revisit``: the shortest wait before a known page or attachment is looked at again
+    (``"0s"``: every run looks at everything). ``revisit_max``: the longest wait. Between
+    them a notice waits a tenth of its age, doubled for each look that found it unchanged
+    and back to ``revisit`` after a change (:mod:`policywatch.store.revisit`).
+    ``revisit_max_per_run`` and ``revisit_max_per_host``: at most this many requests for
+    known pages and attachments per source and run, and per host; the most overdue go
+    first, the rest wait for the next run.
+    """
+
+    revisit: str = "6h"
+    revisit_max: str = "14d"
+    revisit_max_per_run: int = 500
+    revisit_max_per_host: int = 200
+
+    def scrapy_settings(self) -> dict[str, int]:
+        """The crawler's settings for this policy (``POLICYWATCH_REVISIT_*``).
+
+        Raises:
+            ConfigError: a duration or ceiling that means nothing, naming its key.
+        """
+        values: dict[str, int] = {}
+        for key, setting in (("revisit", "MIN_S"), ("revisit_max", "MAX_S")):
+            try:
+                values[f"POLICYWATCH_REVISIT_{setting}"] = duration_seconds(getattr(self, key))
+            except ValueError as exc:
+                raise ConfigError(f"[crawl] {key}: {exc}") from None
+        for key in ("revisit_max_per_run", "revisit_max_per_host"):
+            if getattr(self, key) < 1:
+                raise ConfigError(f"[crawl] {key}: {getattr(self, key)} is not a positive "
+                                  "number of requests")
+        values["POLICYWATCH_REVISIT_MAX_PER_RUN"] = self.revisit_max_per_run
+        values["POLICYWATCH_REVISIT_MAX_PER_HOST"] = self.revisit_max_per_host
+        return values
+
+
+def crawl_settings(config: dict[str, Any] | None = None,
+                   env: Mapping[str, str] | None = None) -> CrawlSettings:
+    """Crawl settings from the config file (``load_config()`` when None) and environment.
+
+    Raises:
+        ConfigError: a setting with the wrong type or meaning, naming its key.
+    """
+    settings = _section(CrawlSettings, "crawl", config, env)
+    settings.scrapy_settings()  # say now, not mid-crawl, which key is wrong
+    return settings
+
+
+def source_settings(config: dict[str, Any] | None = None) -> list[Any]:
+    """The sources ``[sources.NAME]`` tables describe, checked
+    (:class:`policywatch.crawler.sources.SourceDefinition`, in file order).
+
+    Raises:
+        ConfigError: a table that cannot describe a source, naming the table and key.
+    """
+    from policywatch.crawler.sources import SourceConfigError, source_definitions
+
+    config = load_config() if config is None else config
+    try:
+        return source_definitions(config.get("sources"))
+    except SourceConfigError as exc:
+        raise ConfigError(str(exc)) from None

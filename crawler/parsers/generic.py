@@ -21,7 +21,8 @@ government site from what such sites share, whatever their CMS:
   ``index_3.html`` after ``index_2.html``, ``page=3`` after ``page=2``.
 - **Notice pages** (:func:`parse_generic_page`). The title from the ``ArticleTitle`` meta
   tag, else the heading the ``<title>`` contains (else the longest title-like heading),
-  else ``<title>`` without the site name. The body from the platforms' known containers,
+  else ``<title>`` without the site name (at least six Chinese characters or four words:
+  less names a column, not a notice). The body from the platforms' known containers,
   else by text density: from ``<body>`` down into the child that holds at least 70 % of
   the text, until none does. Info bars (发布日期, 来源, 浏览次数), metadata tables
   (索引号, 文号), link lists (related links, 上一篇/下一篇), print and share buttons never
@@ -284,24 +285,28 @@ def generic_list(data: bytes | str, base_url: str, charset: str | None = None,
         if title_like(title, language):
             titled[anchor], titles[anchor] = url, title or ""
     groups: dict[etree._Element, list[ListedNotice]] = defaultdict(list)
+    shown: dict[etree._Element, int] = defaultdict(int)  # rows that print their date
     seen: set[str] = set()
     for anchor, url in titled.items():
         if url in seen:
             continue
         seen.add(url)
         row = _row_of(anchor, titled)
-        row_text = element_text(row).replace(titles[anchor], " ")
-        date = _date_in(row_text) or url_date(url)
+        printed = _date_in(element_text(row).replace(titles[anchor], " "))
         container = row.getparent() if row.getparent() is not None else row
+        shown[container] += printed is not None
         groups[container].append(ListedNotice(url=url, title=titles[anchor],
-                                              published_date=date))
+                                              published_date=printed or url_date(url)))
     if not groups:
         return []
-    dated = {c: sum(1 for n in rows if n.published_date) for c, rows in groups.items()}
-    best = max(dated.values())
+    # A list prints a date on each row; a sidebar of hot links rarely does (its addresses
+    # may still carry one): printed dates decide, dates in addresses only without them.
+    dated = dict(shown) if any(shown.values()) else \
+        {c: sum(1 for n in rows if n.published_date) for c, rows in groups.items()}
+    best = max(dated.values(), default=0)
     if best > 0:
-        chosen = [c for c in groups if dated[c] == best or (dated[c] >= 2 and
-                                                             2 * dated[c] >= best)]
+        chosen = [c for c in groups if dated.get(c, 0) == best or (
+            dated.get(c, 0) >= 2 and 2 * dated.get(c, 0) >= best)]
         return [n for c in groups if c in chosen for n in groups[c]]
     worded = {c: sum(1 for n in rows if any(w in (n.title or "") for w in NOTICE_WORDS))
               for c, rows in groups.items()}
@@ -452,13 +457,19 @@ def _title(root: etree._Element, clean: etree._Element, meta: dict[str, str]) ->
             continue
         if element.tag in {"h1", "h2", "h3"} or _tokens(element) & _TITLE_TOKENS:
             text = clean_value(element_text(element))
-            if text and 4 <= len(text) <= 200 and (len(_CJK.findall(text)) >= 4 or
-                                                    len(text.split()) >= 3):
+            if text and len(text) <= 200 and _reads_as_title(text):
                 inside = squash(text) in page_title
                 candidates.append((inside, element.tag == "h1", len(text), text))
     if candidates:
         return max(candidates)[3]
-    return title_tag(root)
+    fallback = title_tag(root)
+    # "政策解读_示例市工业和信息化局" names a column, not a notice.
+    return fallback if fallback and _reads_as_title(fallback) else None
+
+
+def _reads_as_title(text: str) -> bool:
+    """Six Chinese characters, or four words: less is a column or a site name."""
+    return len(_CJK.findall(text)) >= 6 or len(text.split()) >= 4
 
 
 def _labelled(text: str) -> dict[str, str]:
@@ -495,9 +506,11 @@ def parse_generic_page(data: bytes, url: str | None = None,
     content = clean.xpath("//body")
     attachments = file_links(content[0] if content else clean, url)
     _drop_furniture(clean)
-    body = select_first(clean, BODY_SELECTORS) or _densest(clean)
+    body = select_first(clean, BODY_SELECTORS)
+    if body is None:
+        body = _densest(clean)
     text = _chrome_free_text(element_text(body))
-    if len(_CJK.findall(text)) < 20 and len(text.split()) < 20:
+    if len(_CJK.findall(text)) < 30 and len(text.split()) < 30:
         raise LayoutMismatch("generic: no article text once navigation, info bar and footer "
                              "are removed")
     labels = _labelled(element_text(root))

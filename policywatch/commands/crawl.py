@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -25,12 +26,39 @@ def summarize_run(run: dict) -> str:
     health = {k.rsplit("/", 1)[1]: v for k, v in stats.items()
               if k.startswith("policywatch/health/")}
     requests = stats.get("downloader/request_count", 0)
+    revisits = stats.get("policywatch/revisit/requests", 0)
+    deferred = stats.get("policywatch/revisit/deferred", 0)
     line = (f"{source:<10} {run['status']:<11} new {new:>3}  changed {changed:>3}  "
-            f"unchanged {unchanged:>3}  skipped-known {skipped:>3}  attachments "
-            f"{attachments:>3}  requests {requests:>4}")
+            f"unchanged {unchanged:>3}  skipped-known {skipped:>3}  revisits {revisits:>3}  "
+            f"attachments {attachments:>3}  requests {requests:>4}")
+    if deferred:
+        line += f"  ({deferred} revisits wait for the next run: ceiling)"
     if health:
         line += "  health: " + ", ".join(f"{k}={v}" for k, v in sorted(health.items()))
     return line
+
+
+def crawl_configuration(config: Path | None) -> tuple[dict[str, Any], list[Any]]:
+    """The crawler's revisit settings (``[crawl]``) and the configured sources
+    (``[sources.NAME]``) of a configuration file (``--config``, ``$POLICYWATCH_CONFIG`` or
+    ``./policywatch.toml``).
+
+    Raises:
+        ConfigError: a wrong setting, named by its table and key.
+    """
+    from policywatch.settings import crawl_settings, load_config, source_settings
+
+    loaded = load_config(config)
+    return crawl_settings(loaded).scrapy_settings(), source_settings(loaded)
+
+
+def _echo_catalogue(catalogue: list[dict[str, Any]]) -> None:
+    width = max(len(row["name"]) for row in catalogue)
+    for row in catalogue:
+        click.echo(f"{row['name']:<{width}}  {row['origin']:<10}  {row['platform']:<12}  "
+                   f"{row['title']}")
+        for url in row["urls"]:
+            click.echo(f"{'':<{width}}  {url}")
 
 
 @click.command()
@@ -40,40 +68,58 @@ def summarize_run(run: dict) -> str:
 @click.option("--jobdir", type=click.Path(file_okay=False, path_type=Path),
               help="Keep resumable crawl state here: a killed crawl resumes where it stopped.")
 @click.option("--max-pages", type=click.IntRange(1, 1000), metavar="N",
-              help="List pages to walk per column (default 5).")
+              help="List pages to walk per column (default: the source's max_pages, else 5).")
 @click.option("--refresh", is_flag=True,
-              help="Re-fetch known pages that gave no HTTP validators (normally skipped).")
-@click.option("--list", "list_sources", is_flag=True, help="List the sources and exit.")
+              help="Revisit every known page and attachment now, whatever the schedule "
+                   "and ceilings say (e.g. after changing a parser).")
+@click.option("--config", type=click.Path(dir_okay=False, path_type=Path),
+              help="TOML settings with [crawl] (the revisit policy) and [sources.NAME] (sites "
+                   "to watch); default $POLICYWATCH_CONFIG or ./policywatch.toml "
+                   "(e.g. --config watch.toml).")
+@click.option("--list", "list_sources", is_flag=True,
+              help="List the sources (built-in and configured) with their URLs and exit.")
 @click.option("--json", "as_json", is_flag=True, help="Print the runs log rows as JSON.")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
 @pass_app
 @main_errors
 def crawl(app: AppContext, sources: tuple[str, ...], replay: str | None, jobdir: Path | None,
-          max_pages: int | None, refresh: bool, list_sources: bool, as_json: bool,
-          verbose: bool) -> None:
+          max_pages: int | None, refresh: bool, config: Path | None, list_sources: bool,
+          as_json: bool, verbose: bool) -> None:
     """Run the spiders (all sources, or those named) against the real sites.
 
-    A second crawl fetches only what is new: known article pages are skipped or fetched
-    conditionally. Blocks, JavaScript challenges, captchas and layout changes are recorded
-    as source-health events, never as "no new notices".
+    Sources are the built-in spiders and the sites [sources.NAME] tables of the
+    configuration describe (platform trs, hanweb, gkmlpt, jpaas, or generic for any other
+    site). New notices are fetched at once; known pages and attachments are looked at
+    again when the revisit schedule says ([crawl] revisit, revisit_max,
+    revisit_max_per_run, revisit_max_per_host): conditionally where the site gave
+    validators, in full otherwise, and a version is made only when the content changed.
+    Blocks, JavaScript challenges, captchas and layout changes are recorded as
+    source-health events, never as "no new notices".
 
     Example:
 
         policywatch crawl govcn miit --max-pages 2
     """
-    from policywatch.crawler.run import UnknownSource, available_sources, run_crawl
+    from policywatch.crawler.run import UnknownSource, run_crawl, source_catalog
+    from policywatch.crawler.sources import SourceConfigError
 
-    if list_sources:
-        for name in available_sources():
-            click.echo(name)
-        return
+    revisit, configured = crawl_configuration(config)
     try:
+        if list_sources:
+            catalogue = source_catalog(configured)
+            if as_json:
+                echo_json(catalogue)
+            else:
+                _echo_catalogue(catalogue)
+            return
         runs = run_crawl(app.db_path, list(sources) or None, replay_base=replay,
                          jobdir=jobdir, progress=not as_json,
                          log_level="INFO" if verbose else "WARNING", max_pages=max_pages,
-                         refresh=refresh)
+                         refresh=refresh, settings=revisit, configured=configured)
     except UnknownSource as exc:
         raise click.BadParameter(str(exc), param_hint="SOURCES") from None
+    except SourceConfigError as exc:
+        raise PolicywatchError(str(exc)) from None
     if as_json:
         echo_json(runs)
         return
