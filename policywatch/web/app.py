@@ -445,6 +445,17 @@ class WebApp:
         except (pages.BadRequest, PolicywatchError) as exc:
             return _JSON({"error": str(exc)}, status_code=400)
 
+    # -- the eligibility check (policywatch.web.check) ---------------------------------------
+    def check_page(self, request: Request) -> dict[str, Any]:
+        from policywatch.web.check import check_page_document
+
+        return check_page_document(self.state.store(), request.query_params)
+
+    async def api_check(self, request: Request) -> Response:
+        from policywatch.web.check import api_check
+
+        return await api_check(self.state.store(), request, MAX_BODY_BYTES)
+
     def openapi(self, request: Request) -> Response:
         from policywatch.web.openapi import openapi_document
 
@@ -494,6 +505,7 @@ class WebApp:
             Route("/notices/{notice_id:int}", self.html(page("notice.html", notice))),
             Route(f"/diff/{version}", self.html(page("diff.html", diff_page))),
             Route("/measures", self.html(page("measures.html", measures))),
+            Route("/check", self.html(page("check.html", self.check_page))),
             Route("/measures/{measure_id:str}", self.html(page("measure.html", self.measure))),
             Route("/subscriptions", self.subscriptions_page, methods=["GET"]),
             Route("/subscriptions", self.subscription_action, methods=["POST"]),
@@ -514,6 +526,7 @@ class WebApp:
             Route("/api/notices/{notice_id:int}", self.api(notice)),
             Route(f"/api/diff/{version}", self.api(self.diff)),
             Route("/api/measures", self.api(measures)),
+            Route("/api/check", self.api_check, methods=["GET", "POST"]),
             Route("/api/measures/{measure_id:str}", self.api(self.measure)),
             Route("/api/alerts", self.api(self.alerts_json)),
             Route("/api/subscriptions", self.api_subscriptions, methods=["GET", "POST"]),

@@ -124,6 +124,29 @@ def openapi_document(server_url: str | None = None) -> dict[str, Any]:
             "criteria, the changes, and each threshold's series over time per region.",
             [_param("measure_id", "The measure's id (M9).", where="path"),
              _param("compare", "0 leaves other regions' standards out of the series.")])},
+        "/api/check": {
+            "get": _get("Eligibility check", "A company's figures against every measure in "
+                        "force for its region on the date: per measure and tier the status "
+                        "(eligible, not_eligible, unknown) and each criterion's threshold, "
+                        "the company's figure, result and clause (as `policywatch check "
+                        "--json`).",
+                        [_param("name", "The company's name."),
+                         _param("region", "Its region (江苏省苏州市); national measures apply "
+                                "everywhere."),
+                         _param("as_of", "YYYY-MM-DD (default today)."), TIER,
+                         _param("METRIC", "One field per metric id (policywatch metrics): "
+                                "revenue=1200万, rd_ratio=4, rd_ratio.each_of_last_2_years="
+                                "4.2,3.6.")]),
+            "post": {"summary": "Eligibility check", "description": "The same, for a profile "
+                     "as a profile file holds it: {\"profile\": {\"name\", \"region\", "
+                     "\"metrics\"}, \"as_of\", \"tier\"}.",
+                     "requestBody": {"required": True, "content": {
+                         "application/json": {"schema": OBJECT}}},
+                     "responses": {"200": {"description": "One row per measure and tier",
+                                           "content": {"application/json": {"schema": {
+                                               "type": "array", "items": OBJECT}}}},
+                                   "4XX": ERROR}},
+        },
         "/api/alerts": {"get": _get(
             "The alert ledger", "Recent events, delivery counts and failed deliveries, "
             "targets masked (also at /alerts.json).",
