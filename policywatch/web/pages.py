@@ -127,38 +127,6 @@ def notice_link(row: Mapping[str, Any]) -> dict[str, Any]:
             "href": f"/notices/{row['notice_id']}"}
 
 
-def same_as_groups(store: Store, notice_ids: Iterable[int]) -> dict[int, set[int]]:
-    """For each notice, the notices that hold the same document on other sites (``same_as``
-    edges, followed transitively), itself included."""
-    parent: dict[int, int] = {}
-
-    def find(node: int) -> int:
-        while parent.setdefault(node, node) != node:
-            parent[node] = parent[parent[node]]
-            node = parent[node]
-        return node
-
-    frontier = {int(i) for i in notice_ids}
-    seen: set[int] = set()
-    while frontier:
-        batch = sorted(frontier - seen)
-        seen |= frontier
-        if not batch:
-            break
-        marks = ",".join("?" * len(batch))
-        frontier = set()
-        for source, target in store.db.execute(
-                "select source_notice_id, target_notice_id from edges where type = 'same_as' "
-                f"and (source_notice_id in ({marks}) or target_notice_id in ({marks}))",
-                batch + batch).fetchall():
-            parent[find(source)] = find(target)
-            frontier |= {source, target}
-    groups: dict[int, set[int]] = {}
-    for node in seen:
-        groups.setdefault(find(node), set()).add(node)
-    return {node: groups[find(node)] for node in seen}
-
-
 # -- the changes page (/) ----------------------------------------------------------------
 CHANGE_FILTERS = ("type", "tier", "region", "issuer", "source", "language", "q", "from", "to")
 
@@ -751,11 +719,6 @@ def measures_document(store: Store) -> dict[str, Any]:
 
 # -- search ------------------------------------------------------------------------------
 SEARCH_FILTERS = ("q", "tier", "region", "issuer", "source", "from", "to", "language", "kind")
-#: Notices asked of search per page of grouped results: copies of one document on two
-#: sites fold into one result, so a page needs a few more than it shows.
-SEARCH_OVERFETCH = 2
-
-
 def search_filters(params: Params) -> Any:
     """:class:`~policywatch.store.search_index.SearchFilters` from the page's parameters,
     read as ``policywatch search`` reads its options."""
@@ -782,33 +745,30 @@ def run_search(store: Store, params: Params, embedder: Any, limit: int) -> Any:
                   mode="hybrid", embedder=embedder)
 
 
-def group_results(store: Store, results: Sequence[Any]) -> list[dict[str, Any]]:
-    """Results grouped per document: a notice that holds the same document as a better
-    result on another site (``same_as``) folds into it, listed under ``also``."""
-    groups = same_as_groups(store, [r.notice_id for r in results])
-    others = {i for r in results for i in groups.get(r.notice_id, {r.notice_id})}
-    facts = notice_facts(store, others)
-    taken: set[int] = set()
-    grouped = []
+def result_views(store: Store, results: Sequence[Any]) -> list[dict[str, Any]]:
+    """Results as the search page shows them: the objects of ``search --json`` (one per
+    document: :func:`~policywatch.nlp.retrieval.search.search` folds a copy on another
+    site into ``also``), with the notice page, the issuer, region and number, and a page
+    link for each other place of the document."""
+    facts = notice_facts(store, [r.notice_id for r in results]
+                         + [a["notice_id"] for r in results for a in r.also])
+    views = []
     for result in results:
-        if result.notice_id in taken:
-            continue
-        members = groups.get(result.notice_id, {result.notice_id})
-        taken |= members
-        also = [notice_link(facts[i]) for i in sorted(members - {result.notice_id})
-                if i in facts]
         fact = facts.get(result.notice_id, {})
-        grouped.append({**result.as_dict(), "clause": result.clause,
-                        "language": result.language, "source_id": result.source_id,
-                        "issuer": fact.get("issuer"), "region": fact.get("region"),
-                        "doc_number": fact.get("doc_number"),
-                        "href": f"/notices/{result.notice_id}" if fact else None,
-                        "also": also})
-    return grouped
+        also = [{**place, "href": f"/notices/{place['notice_id']}"
+                 if place["notice_id"] in facts else None,
+                 "title": facts.get(place["notice_id"], {}).get("title")}
+                for place in result.also]
+        views.append({**result.as_dict(), "also": also, "clause": result.clause,
+                      "language": result.language, "issuer": fact.get("issuer"),
+                      "region": fact.get("region"), "doc_number": fact.get("doc_number"),
+                      "kind_label": kind_label(result.kind) if result.kind else None,
+                      "href": f"/notices/{result.notice_id}" if fact else None})
+    return views
 
 
 def search_document(store: Store, params: Params, embedder: Any) -> dict[str, Any]:
-    """The search page: results grouped per document and paged, the query's language and
+    """The search page: results (one per document) paged, the query's language and
     translation, and the notes search made (a cut query, no match)."""
     page, size = page_number(params), page_size(params, default=10, most=50)
     query = " ".join(params.getlist("q")).strip()
@@ -820,12 +780,11 @@ def search_document(store: Store, params: Params, embedder: Any) -> dict[str, An
         search_filters(params)  # a bad filter is said even before a query is typed
         return document
     wanted = page * size
-    response = run_search(store, params, embedder, min(200, wanted * SEARCH_OVERFETCH + 5))
-    grouped = group_results(store, response.results)
+    response = run_search(store, params, embedder, min(200, wanted + 1))
     translation = response.translation
     document.update({
-        "results": grouped[(page - 1) * size: wanted],
-        "has_next": len(grouped) > wanted,
+        "results": result_views(store, response.results[(page - 1) * size: wanted]),
+        "has_next": len(response.results) > wanted,
         "notes": response.notes, "language": response.language,
         "language_label": language_label(response.language),
         "lists": response.lists,
