@@ -226,3 +226,13 @@ def test_eligibility_metrics_command(runner):
     units = {row["id"]: row["unit"] for row in rows}
     assert units["revenue"] == "yuan" and units["rd_ratio"] == "percent"
     assert units["years_in_niche"] == "years" and units["class1_ip_count"] == "count"
+
+
+def test_eligibility_bench_check_runs_on_a_given_database(both, runner):
+    result = runner.invoke(cli, ["--db", str(both), "bench", "check", "--profiles", "200",
+                                 "--json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output.strip().splitlines()[-1])
+    assert figures["profiles"] == 200 and figures["version_tiers"] >= 6
+    assert sum(figures["statuses"].values()) == figures["tier_checks"]
+    assert "profiles/s" in result.output and "baseline" in result.output

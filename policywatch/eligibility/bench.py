@@ -11,10 +11,14 @@ decides.
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
+import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import EllipsisType
 from typing import Any
@@ -22,6 +26,7 @@ from typing import Any
 from policywatch.eligibility.check import Catalog
 from policywatch.eligibility.rules import STATUSES, bare_status, each_years, evaluate
 from policywatch.eligibility.versions import MeasureVersion
+from policywatch.errors import PolicywatchError
 from policywatch.store import open_store
 from policywatch.store.reporting import Echo
 
@@ -61,6 +66,26 @@ def generate_figures(versions: list[MeasureVersion], count: int, seed: int = SEE
     return companies
 
 
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """Send file descriptors 1 and 2 (this process's and its children's output) to
+    /dev/null: the demo's crawl subprocesses print their progress."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 1)
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        for fd, copy in zip((1, 2), saved, strict=True):
+            os.dup2(copy, fd)
+            os.close(copy)
+
+
 def _database(db: Path | None, work: Path, echo: Echo,
               reference: Path | None | EllipsisType) -> tuple[Path, str]:
     if db is not None:
@@ -69,7 +94,13 @@ def _database(db: Path | None, work: Path, echo: Echo,
 
     path = work / "demo.db"
     started = time.perf_counter()
-    run_demo(path, echo=lambda *_: None, reference=reference)
+    try:
+        with _quiet():
+            run_demo(path, echo=lambda *_: None, reference=reference)
+    except Exception as exc:
+        raise PolicywatchError(f"building the demo database failed ({exc}); `policywatch "
+                               "demo` shows why, and `policywatch --db PATH bench check` "
+                               "reads a database you have") from exc
     echo(f"  built the demo database in {time.perf_counter() - started:.1f}s")
     return path, "the demo database (policywatch demo, built in a temporary folder)"
 
