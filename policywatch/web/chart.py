@@ -57,7 +57,8 @@ def axis_ticks(highest: float, count: int = 4) -> list[float]:
 
 
 def threshold_svg(chart: dict[str, Any], *, today: date | None = None) -> str:
-    """The SVG of one chart from :func:`policywatch.web.pages.threshold_charts`."""
+    """The SVG of one chart from :func:`policywatch.web.pages.threshold_charts`; each
+    series runs on to ``today`` (default: the current date)."""
     from policywatch.nlp.link.diff import format_value
 
     series = [s for s in chart["series"] if any(_day(p["date"]) for p in s["points"])]
@@ -75,7 +76,7 @@ def threshold_svg(chart: dict[str, Any], *, today: date | None = None) -> str:
                    "没有带日期的版本 / no dated version</text></svg>")
         return "".join(out)
     first, last = min(days), max(days)
-    end = max(last, today or last)
+    end = max(last, today or date.today())  # a threshold holds until it is changed
     start_year, end_year = first.year, end.year + 1
     x0, x1 = date(start_year, 1, 1).toordinal(), date(end_year, 1, 1).toordinal()
     ticks = axis_ticks(max(p["value"] for s in series for p in s["points"]))
