@@ -133,3 +133,19 @@ def test_eligibility_subscribe_profile_mistakes(tmp_path, runner):
     result = runner.invoke(cli, ["--db", str(db), "subscribe", "--update", "1", "--feed",
                                  "--profile", str(PROFILES / "small-software.toml")])
     assert result.exit_code == 2 and "--profile" in result.output
+
+
+def test_eligibility_unreadable_stored_profile_does_not_stop_derivation(tmp_path_factory,
+                                                                        caplog):
+    from policywatch.store.alerts import add_subscription
+    from policywatch.store.eligibility import set_subscription_profile
+
+    path = copy_of(tmp_path_factory, "both", tmp_path_factory.mktemp("bad") / "both.db")
+    with open_store(path) as store:
+        broken = add_subscription(store, channel="feed", target=str(path) + ".feed.xml",
+                                  filters={})
+        set_subscription_profile(store, broken, {"name": "x", "metrics": {"gone": 1}}, 0,
+                                 {"profiles": [f"subscription-{broken}"]})
+        events = derive_events(store, settings=SETTINGS, today=TODAY, write_diffs=False)
+    assert events and not [e for e in events if e["type"] == "eligibility_changed"]
+    assert f"subscription #{broken}: its profile cannot be read" in caplog.text

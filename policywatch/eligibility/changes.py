@@ -14,11 +14,17 @@ this module decides them and never imports the alert modules.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from policywatch.eligibility.profiles import Profile, profile_from_mapping, region_applies
+from policywatch.eligibility.profiles import (
+    Profile,
+    ProfileError,
+    profile_from_mapping,
+    region_applies,
+)
 from policywatch.eligibility.rules import MET, NOT_APPLICABLE, UNMET, TierOutcome, evaluate
 from policywatch.eligibility.versions import MeasureVersion, load_measures, tiers_of
 from policywatch.eligibility.words import (
@@ -37,6 +43,7 @@ from policywatch.store.eligibility import (
 )
 
 EVENT_TYPE = "eligibility_changed"
+LOG = logging.getLogger(__name__)
 PROFILE_FILTER = "profiles"
 SUMMARY_ITEMS = 6  # criteria named in a summary; the payload has them all
 
@@ -218,7 +225,12 @@ def profile_events(store: Store, clusters: Mapping[int, int], known: set[str]
     measures = load_measures(store, clusters)
     events = []
     for subscription in subscriptions:
-        profile = profile_from_mapping(subscription["profile"])
+        try:
+            profile = profile_from_mapping(subscription["profile"])
+        except ProfileError as exc:  # e.g. a metric renamed since: the others still run
+            LOG.warning("subscription #%s: its profile cannot be read (%s); "
+                        "subscribe --profile again", subscription["id"], exc)
+            continue
         key = profile_key(subscription["id"])
         for flip in status_flips(measures, profile,
                                  subscription["profile_since_version_id"] or 0):
