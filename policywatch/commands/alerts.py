@@ -671,7 +671,7 @@ def serve(app: AppContext, host: str, port: int, no_update: bool,
 
     Example:
 
-        POLICYWATCH_WEB_TOKEN=$(openssl rand -hex 16) policywatch serve --port 8000
+        policywatch --db policywatch-demo.db serve --port 8000
     """
     from policywatch.settings import load_config, web_settings
     from policywatch.web.security import MIN_TOKEN_LENGTH
