@@ -92,5 +92,5 @@ def test_lineage_relinking_is_idempotent(linked):
     store, _, _ = linked
     before = store.db["edges"].count, store.db["changes"].count
     again = run_linking(store)
-    assert again == {"notices": 0, "edges": 0, "changes": 0}
+    assert again == {"notices": 0, "edges": 0, "changes": 0, "failed": 0, "errors": []}
     assert (store.db["edges"].count, store.db["changes"].count) == before
