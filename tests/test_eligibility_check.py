@@ -211,7 +211,7 @@ def test_eligibility_csv_summary_counts_flips(both, catalog, runner):
     assert result.exit_code == 0, result.output
     assert result.output.startswith("4 companies, as of 2026-06-01")
     assert "SRDI SMEs: 2 eligible, 1 not eligible, 1 unknown" in result.output
-    assert "1 flip (1 eligible -> not_eligible)" in result.output
+    assert "1 changed status (1 eligible -> not_eligible)" in result.output
     result = runner.invoke(cli, ["--db", str(both), "check", "--csv",
                                  str(PROFILES / "companies.csv"), "--json"])
     document = json.loads(result.output)

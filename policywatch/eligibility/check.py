@@ -276,5 +276,6 @@ def render_summary(summaries: list[TierSummary], companies: int, as_of: str,
                                 for k, n in document["flips"].items()
                                 if k.split("->")[0] != k.split("->")[1]) or "none"
             lines.append(f"    against version {summary.previous.version_id} (from "
-                         f"{summary.previous.start}): {document['flipped']} flip ({changes})")
+                         f"{summary.previous.start}): {document['flipped']} changed status "
+                         f"({changes})")
     return lines
