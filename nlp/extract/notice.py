@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from policywatch.nlp.extract.normalize import join_broken_lines
 from policywatch.nlp.extract.spacy_pipeline import process
 
 #: Producer tag stored with every extraction. Bump it whenever rules or data change: the
@@ -63,6 +64,11 @@ def extract_notice(text: str, *, title: str | None = None,
     body = text.replace("\r\n", "\n").replace("\r", "\n")
     language = language.lower().replace("_", "-").split("-")[0] if language else (
         detect_language(body))
+    if language not in ("zh", "en"):
+        raise ValueError(f"unsupported language {language!r} (zh or en)")
+    # Lines a PDF or a paste broke inside a sentence are joined first, so every later
+    # step reads whole sentences (the reading form is unchanged: see normalize).
+    body = join_broken_lines(body, language)
     doc = process(body, language, title)
     metadata = doc._.pw_metadata
     return {
