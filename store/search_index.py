@@ -429,6 +429,12 @@ def get_embeddings(store: Store, model: str, keys: Iterable[str]) -> dict[str, b
     return found
 
 
+def has_embeddings(store: Store, model: str) -> bool:
+    """True when the store holds at least one vector of ``model`` (stops at the first)."""
+    return store.db.execute("select 1 from embeddings where model = ? limit 1",
+                            [model]).fetchone() is not None
+
+
 def embedding_count(store: Store, model: str) -> int:
     """Return how many vectors ``model`` has stored."""
     return store.db.execute("select count(*) from embeddings where model = ?",

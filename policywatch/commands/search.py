@@ -76,10 +76,11 @@ def search(app: AppContext, query: tuple[str, ...], limit: int, as_json: bool,
 
         policywatch search "Little Giant R&D threshold" --limit 5 --from 2022
     """
-    from policywatch.nlp.retrieval.embeddings import embedder_info, optional_embedder
+    from policywatch.nlp.retrieval.embeddings import embedder_if_vectors, embedder_info
     from policywatch.nlp.retrieval.indexing import index_pending
     from policywatch.nlp.retrieval.search import FilterError, resolve_filters
     from policywatch.nlp.retrieval.search import search as run_search
+    from policywatch.store.search_index import has_embeddings
 
     text = " ".join(query)
     try:
@@ -90,10 +91,12 @@ def search(app: AppContext, query: tuple[str, ...], limit: int, as_json: bool,
         raise click.BadParameter(str(exc)) from None
     store = app.store()
     embedder = None
-    if mode in ("hybrid", "vectors") or not no_update:
-        embedder, unavailable = optional_embedder()
+    if mode in ("hybrid", "vectors"):
+        # A model is loaded only when the corpus has vectors of it: a query vector is of
+        # no use otherwise, and loading one costs seconds (see embedder_if_vectors).
+        embedder, unavailable = embedder_if_vectors(lambda name: has_embeddings(store, name))
         if unavailable:
-            _echo_err(f"Note: no embedding model ({unavailable}); searching words and "
+            _echo_err(f"Note: no vectors ({unavailable}); searching words and "
                       "translation only")
         elif embedder is not None:
             info = embedder_info(embedder)
