@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from policywatch.commands.context import AppContext, main_errors, pass_app
+from policywatch.errors import PolicywatchError
 from policywatch.settings import DEMO_DB
 
 
@@ -36,6 +37,9 @@ def demo(app: AppContext, reference: str | None, force: bool, yes: bool) -> None
     from policywatch.store.reference import resolve_reference
 
     db_path = Path(app.db_option) if app.db_option else Path(DEMO_DB)
+    if not db_path.parent.exists():
+        raise PolicywatchError(f"folder {db_path.parent} does not exist (the demo writes "
+                               f"{db_path.name} there)")
     if force and db_path.exists() and not yes:
         click.confirm(f"Delete {db_path} and everything stored in it?", abort=True)
     run_demo(db_path, echo=click.echo, reference=resolve_reference(reference), force=force)
