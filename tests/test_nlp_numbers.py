@@ -29,7 +29,7 @@ ZH_AMOUNTS = [
     ("2年",              2,            "years"),
     ("两年",             2,            "years"),
     ("两项",             2,            "count"),
-    ("1.76万家",         17_600,       "count"),
+    ("1.76万家",         17_600,       "firms"),  # a count of firms: never a criterion
     ("1000人",           1000,         "count"),
 ]
 EN_AMOUNTS = [

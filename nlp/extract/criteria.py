@@ -12,12 +12,22 @@ numerator metric into its ratio (rd_expense -> rd_ratio). Conditions come from t
   carries ``{"alternative_to": <the first threshold of the main route>}``.
 
 Scoring tables (``A. 5%以上(20分)``, anything under a ``满分`` heading) go to ``scoring``,
-never to ``criteria``.
+never to ``criteria``; nor do reward amounts (a sentence about 奖励 / 补助), a threshold a
+sentence waives (…不作要求) or counts of firms (累计认定2860家: unit ``firms``). A threshold
+an application is refused under (暂不接收营业收入低于5000万元企业) is the criterion with the
+opposite comparator. Two metrics joined by 或 before one threshold (营业收入平均增长率或利润率
+6%以上) give the second as an alternative to the first.
+
+The vocabulary is open: a threshold on a measurable quantity that no metric id names is kept
+as metric ``other`` with the words that name it in ``phrase`` (净利润平均增长率10%以上),
+never dropped and never filed under a metric it is not; a metric phrase that does not fit the
+number's unit is never forced onto it (资产总额 is ``total_assets``, never ``revenue``).
 """
 
 from __future__ import annotations
 
 import bisect
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -34,6 +44,8 @@ from policywatch.nlp.extract.mentions import (
     COND_PREFIX,
     COND_SUFFIX,
     EACH,
+    GROWTH,
+    IGNORE,
     MAX_POINTS,
     METRIC,
     OR,
@@ -41,12 +53,31 @@ from policywatch.nlp.extract.mentions import (
     POINTS,
     QUANTITY,
     RATIO,
+    REFUSAL,
+    REWARD,
+    TIER,
+    WAIVER,
     Mention,
 )
 from policywatch.nlp.extract.numbers import Quantity
 from policywatch.nlp.extract.tiers import TierContext
 
 OPS = (">=", "<=", ">", "<", "==")
+#: The metric of a threshold no metric id names; its words are in the criterion's ``phrase``.
+OTHER = "other"
+#: Units a threshold of ``other`` may have: amounts, shares, counts of things, multiples,
+#: durations, ranks and signs; never firms (a count of firms), points (scoring), a calendar
+#: year without 成立, days or months (deadlines), nor a bare number.
+OTHER_UNITS = frozenset({"yuan", "percent", "count", "times", "years", "rank", "*"})
+#: Mentions that name nothing measured: left out of an ``other`` threshold's words.
+_NOT_WORDS = frozenset({PERIOD, OR, BUT, EACH, IGNORE, COND_PREFIX, TIER, ALTERNATIVES})
+#: An ``other`` threshold's words are cut to this many characters (the end, nearest the number).
+_PHRASE_MAX = 40
+#: 不低于同年度厦门市GDP增速的1.5倍: a multiple may stand far from its comparator.
+_RELATIVE_GAP = re.compile(r"^[^，,；;。:：]{0,30}的\s*$")
+_APPROXIMATE = re.compile(r"\s*(?:左右|上下|approximately\b|or so\b)")
+#: A refused threshold is the criterion with the opposite comparator.
+_OPPOSITE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "=="}
 
 
 @dataclass
@@ -58,11 +89,15 @@ class Comparison:
     value: float
     unit: str | None
     period: str | None
+    phrase: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        """The bound as a JSON-ready dict (integral values as int)."""
-        return {"metric": self.metric, "op": self.op, "value": _number(self.value),
-                "unit": self.unit, "period": self.period}
+        """The bound as a JSON-ready dict (integral values as int); ``phrase`` for ``other``."""
+        bound = {"metric": self.metric, "op": self.op, "value": _number(self.value),
+                 "unit": self.unit, "period": self.period}
+        if self.metric == OTHER:
+            bound["phrase"] = self.phrase
+        return bound
 
 
 @dataclass
@@ -74,6 +109,8 @@ class Finding:
     route: int = 0
     is_condition: bool = False
     condition: dict[str, Any] | None = None
+    #: Comparisons from this index on are alternatives to the first (A或B 6%以上).
+    alternatives_from: int | None = None
 
 
 @dataclass
@@ -83,6 +120,9 @@ class Vocabulary:
     units: dict[str, str]
     compose: dict[str, dict[str, str]]
     period_each: dict[str, str]
+    by_unit: dict[str, dict[str, str]]
+    growth: dict[str, str]
+    ratio_only: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -93,6 +133,11 @@ def vocabulary() -> Vocabulary:
         units={metric: spec["unit"] for metric, spec in metrics.items()},
         compose=load_data("ratios")["compose"],
         period_each=load_data("periods")["each"],
+        by_unit={metric: spec["by_unit"] for metric, spec in metrics.items()
+                 if "by_unit" in spec},
+        growth={metric: spec["growth"] for metric, spec in metrics.items() if "growth" in spec},
+        ratio_only=frozenset(metric for metric, spec in metrics.items()
+                             if spec.get("ratio_only")),
     )
 
 
@@ -108,6 +153,8 @@ class _SentenceView:
     mentions: list[Mention]
     boundaries: list[int]
     text: str
+    #: 或 between two metrics that share one threshold: no route break.
+    shared_or: set[int] = field(default_factory=set)
 
     def segment(self, position: int) -> tuple[int, int]:
         index = bisect.bisect_right(self.boundaries, position)
@@ -140,6 +187,10 @@ class CriteriaAssembler:
         self.max_gap = comparators["max_gap"]
         self.coordination = re.compile(markers["coordination"][language], flags)
         self.separators = re.compile(markers["separators"][language])
+        phrase = markers["other_phrase"][language]
+        self.phrase_lead = re.compile(phrase["lead"], flags)
+        self.phrase_trail = re.compile(phrase["trail"], flags)
+        self.phrase_min = re.compile(phrase["min"])
         self.vocab = vocabulary()
 
     # ----------------------------------------------------------------- public
@@ -165,7 +216,11 @@ class CriteriaAssembler:
                 continue
             view = self._view(text, sentence, sentence_mentions)
             self._sentence(view, structure, mentions, starts, tiers, state, criteria, scoring)
-        return criteria, scoring
+        if all(c["metric"] == OTHER for c in criteria):
+            # Thresholds on quantities no metric id names count only in a text that states
+            # criteria we know: a tax rule's 15000元 or a plan's 5年以上 is not one.
+            criteria = []
+        return _distinct(criteria), scoring
 
     # ----------------------------------------------------------- per sentence
     def _view(self, text: str, sentence: Sentence, mentions: list[Mention]) -> _SentenceView:
@@ -187,6 +242,10 @@ class CriteriaAssembler:
         findings = [f for f in (self._finding(view, q, structure, all_mentions, starts, state,
                                               in_scoring)
                                 for q in view.mentions if q.kind == QUANTITY) if f is not None]
+        if not in_scoring and kinds & {REWARD, WAIVER}:
+            # A reward's amounts and the bar it pays out at, or a threshold the sentence
+            # waives, are no criteria.
+            return
         if in_scoring:
             if findings and findings[-1].comparisons:
                 last = findings[-1].comparisons[-1]
@@ -211,8 +270,11 @@ class CriteriaAssembler:
             condition = finding.condition
             if condition is None and finding.route == 0 and inherited is not None:
                 condition = inherited
-            for comparison in finding.comparisons:
-                criteria.append({"tier": tier, **comparison.as_dict(), "condition": condition,
+            for index, comparison in enumerate(finding.comparisons):
+                own = condition
+                if finding.alternatives_from is not None and index >= finding.alternatives_from:
+                    own = {"alternative_to": finding.comparisons[0].as_dict()}
+                criteria.append({"tier": tier, **comparison.as_dict(), "condition": own,
                                  "text": text, "clause": clause_id})
         # A next sentence opening with 或 / "or" is an alternative to this one's main route.
         last_main = self._route_anchor(view, [f for f in findings if f.route == 0],
@@ -236,12 +298,18 @@ class CriteriaAssembler:
         op = quantity.op or self._comparator(view, quantity_mention)
         if op is None and not quantity.is_range:
             return None
+        if _APPROXIMATE.match(view.text, quantity_mention.end):
+            return None  # 5—10年左右, 10%左右: an estimate, not a bar
         metrics = self._metrics_for(view, quantity_mention)
-        if not metrics:
+        if not metrics and not self._words_before(view, quantity_mention,
+                                                  view.segment(quantity_mention.start)[0]):
+            # A bare number under a heading that names the metric (（一）研发费用总额：…):
+            # only when its own segment names nothing else.
             heading_metric, _ = self._clause_metric(structure, view.sentence.clause, all_mentions,
                                                     starts, state)
-            if heading_metric and self._fits(heading_metric, quantity):
-                metrics = [(heading_metric, None)]
+            fitted = self._fit(heading_metric, quantity) if heading_metric else None
+            if fitted:
+                metrics = [(fitted, None)]
         carried_period = None
         if not metrics and scoring:
             # A scoring row may leave its metric to the row before: "…5%以上的，得20分；
@@ -249,26 +317,69 @@ class CriteriaAssembler:
             clause_id, metric, carried_period = state.last_scoring_metric
             if metric and clause_id == view.sentence.clause and self._fits(metric, quantity):
                 metrics = [(metric, None)]
+        phrase = None
+        if not metrics and not scoring and quantity.unit in OTHER_UNITS:
+            phrase = self._other_phrase(view, quantity_mention)
+            if phrase:
+                metrics = [(OTHER, None)]
         if not metrics:
             return None
+        if op is not None and not quantity.is_range and any(
+                m.kind == REFUSAL for m in view.mentions):
+            # 暂不接收营业收入低于5000万元企业的申请: what passes is revenue >= 5000万元.
+            op = _OPPOSITE[op]
+        lead = self._shared_or_lead(view, quantity_mention, metrics[0][0], phrase)
+        if lead is not None:
+            metrics = [(lead, None), *metrics]
         period = self._period(view, quantity_mention) or carried_period
-        if period is None and metrics[0][1] is None:
+        if period is None and metrics[0][1] is None and metrics[0][0] != OTHER:
             _, heading_period = self._clause_metric(structure, view.sentence.clause, all_mentions,
                                                     starts, state)
             period = heading_period
         comparisons = []
         for metric, _mention in metrics:
-            unit = self.vocab.units.get(metric, quantity.unit)
+            unit = self.vocab.units.get(metric, quantity.unit if quantity.unit != "*" else None)
+            words = phrase if metric == OTHER else None
             if quantity.is_range and op is None:
-                comparisons.append(Comparison(metric, ">=", quantity.value, unit, period))
-                comparisons.append(Comparison(metric, "<=", quantity.upper or 0.0, unit, period))
+                comparisons.append(Comparison(metric, ">=", quantity.value, unit, period, words))
+                comparisons.append(Comparison(metric, "<=", quantity.upper or 0.0, unit, period,
+                                              words))
             elif quantity.is_range:
                 # "不低于3%-5%" is unusual; keep the bound the comparator points at.
                 value = quantity.value if op in (">=", ">") else (quantity.upper or 0.0)
-                comparisons.append(Comparison(metric, op, value, unit, period))
+                comparisons.append(Comparison(metric, op, value, unit, period, words))
             else:
-                comparisons.append(Comparison(metric, op or "==", quantity.value, unit, period))
-        return Finding(quantity_mention, comparisons)
+                comparisons.append(Comparison(metric, op or "==", quantity.value, unit, period,
+                                              words))
+        finding = Finding(quantity_mention, comparisons)
+        if lead is not None:
+            finding.alternatives_from = len(comparisons) // len(metrics)
+        return finding
+
+    def _shared_or_lead(self, view: _SentenceView, quantity_mention: Mention, metric: str,
+                        phrase: str | None) -> str | None:
+        """The metric before a 或 that shares this threshold: 营业收入平均增长率或利润率6%以上
+        (revenue_growth, then operating_margin), 主营业务收入或净利润平均增长率10%以上
+        (main_business_growth, then other); None when the 或 starts a route of its own."""
+        quantity: Quantity = quantity_mention.value
+        seg_start, _ = view.segment(quantity_mention.start)
+        mentions = view.mentions
+        index = next((i for i, m in enumerate(mentions) if m.start == seg_start and m.kind == OR),
+                     None)
+        if index is None or index == 0:
+            return None
+        before = mentions[index - 1]
+        if before.kind != METRIC or view.text[before.end:seg_start].strip():
+            return None
+        lead = self._fit(before.value, quantity)
+        if lead is None and any(m.kind == GROWTH and seg_start <= m.start < quantity_mention.start
+                                for m in mentions) or (lead is None and phrase and any(
+                                    phrase.endswith(w) for w in ("增长率", "增速"))):
+            lead = self.vocab.growth.get(before.value)
+        if lead is None or lead == metric:
+            return None
+        view.shared_or.add(seg_start)
+        return lead
 
     def _comparator(self, view: _SentenceView, quantity: Mention) -> str | None:
         mentions = view.mentions
@@ -278,6 +389,17 @@ class CriteriaAssembler:
             gap = view.text[quantity.end:after.start]
             if after.kind == CMP_SUFFIX and len(gap) <= 2 and not gap.strip():
                 return after.value
+        if quantity.value.unit == "times":
+            # 不低于同年度厦门市GDP增速的1.5倍: a multiple of another quantity may stand far
+            # from its comparator, past the words naming that quantity.
+            seg_start, _ = view.segment(quantity.start)
+            for before in reversed(mentions[:index]):
+                if before.start < seg_start:
+                    break
+                if before.kind == CMP_PREFIX:
+                    if _RELATIVE_GAP.match(view.text[before.end:quantity.start]):
+                        return before.value
+                    break
         for before in reversed(mentions[:index]):
             gap = view.text[before.end:quantity.start]
             if len(gap) > self.max_gap:
@@ -286,6 +408,30 @@ class CriteriaAssembler:
                 return before.value
             if before.kind not in (PERIOD,):
                 break
+        return self._shared_suffix(view, index)
+
+    def _shared_suffix(self, view: _SentenceView, index: int) -> str | None:
+        """发明专利2项或实用新型专利5项及以上: the 及以上 after the second number of an
+        或 pair bounds the first as well."""
+        mentions = view.mentions
+        unit = mentions[index].value.unit
+        if unit is None:
+            return None
+        position = index + 1
+        while position < len(mentions) and mentions[position].kind in (METRIC, RATIO):
+            position += 1
+        if position >= len(mentions) or mentions[position].kind != OR:
+            return None
+        for following in mentions[position + 1:]:
+            if following.kind in (METRIC, RATIO):
+                continue
+            if following.kind != QUANTITY or following.value.unit != unit:
+                return None
+            after = mentions.index(following) + 1
+            if after < len(mentions) and mentions[after].kind == CMP_SUFFIX and \
+                    not view.text[following.end:mentions[after].start].strip():
+                return mentions[after].value
+            return None
         return None
 
     def _metrics_for(self, view: _SentenceView,
@@ -306,8 +452,9 @@ class CriteriaAssembler:
         before = [m for m in mentions[:index] if m.kind in (METRIC, RATIO) and m.start >= seg_start]
         for candidate in reversed(before):
             metric = self._resolve(view, candidate)
-            if metric and self._fits(metric, quantity):
-                return self._coordinated(view, candidate, metric)
+            fitted = self._fit(metric, quantity) if metric else None
+            if fitted:
+                return self._coordinated(view, candidate, fitted)
         after = [m for m in mentions[index + 1:] if m.kind in (METRIC, RATIO) and m.start < seg_end]
         for candidate in after:
             metric = self._resolve(view, candidate)
@@ -315,17 +462,113 @@ class CriteriaAssembler:
                 continue
             if quantity.unit is None and candidate.start - quantity_mention.end > 12:
                 break
-            if self._fits(metric, quantity, following=True):
-                return [(metric, candidate)]
+            fitted = self._fit(metric, quantity, following=True)
+            if fitted:
+                return [(fitted, candidate)]
             break
         if quantity.unit is None:
+            return []
+        shared = self._shared_head_after_or(view, quantity, index, seg_end)
+        if shared is not None:
+            return [shared]
+        if self._words_before(view, quantity_mention, seg_start):
+            # The segment names what the number measures, just not with a metric id:
+            # that is an ``other`` threshold, never the metric of an earlier segment.
             return []
         earlier = [m for m in mentions[:index] if m.kind in (METRIC, RATIO) and m.start < seg_start]
         for candidate in reversed(earlier):
             metric = self._resolve(view, candidate)
-            if metric and self._fits(metric, quantity):
-                return [(metric, candidate)]
+            fitted = self._fit(metric, quantity) if metric else None
+            if fitted:
+                return [(fitted, candidate)]
         return []
+
+    def _shared_head_after_or(self, view: _SentenceView, quantity: Quantity, index: int,
+                              seg_end: int) -> tuple[str, Mention] | None:
+        """国家级(排名前五)或省级科技奖励(排名前三): a number with no metric of its own before
+        a 或 takes the metric the next route names first, when it fits."""
+        mentions = view.mentions
+        following = [m for m in mentions[index + 1:] if m.start >= seg_end]
+        if not following or following[0].kind != OR or following[0].start != seg_end:
+            return None
+        for mention in following[1:]:
+            if mention.kind == QUANTITY:
+                return None
+            if mention.kind == METRIC:
+                fitted = self._fit(mention.value, quantity)
+                return (fitted, mention) if fitted else None
+        return None
+
+    def _fit(self, metric: str, quantity: Quantity, following: bool = False) -> str | None:
+        """The metric a number of this unit measures under this metric's words: the metric
+        itself when the units agree, its ``by_unit`` variant (市场占有率 + 前3位 =
+        market_rank), or None."""
+        if metric in self.vocab.ratio_only:
+            return None  # 主导产品销售收入 is only ever the numerator of a share
+        if quantity.unit == "*":
+            return metric  # 为正数: a sign fits any quantity
+        if quantity.growth and metric in self.vocab.growth:
+            return self.vocab.growth[metric]  # 营业收入正增长: revenue_growth > 0
+        if self._fits(metric, quantity, following):
+            return metric
+        if quantity.unit is None:
+            return None
+        return self.vocab.by_unit.get(metric, {}).get(quantity.unit)
+
+    def _words_before(self, view: _SentenceView, quantity_mention: Mention,
+                      seg_start: int) -> str | None:
+        """What the segment says before the number and its comparator, trimmed of
+        connectives, periods and fillers; None when nothing is left that names anything."""
+        mentions = view.mentions
+        end = quantity_mention.start
+        index = mentions.index(quantity_mention)
+        for before in reversed(mentions[:index]):
+            if before.end <= seg_start:
+                break
+            if before.kind == CMP_PREFIX and len(view.text[before.end:end]) <= self.max_gap:
+                end = before.start
+            break
+        parts = []
+        position = seg_start
+        for mention in mentions:
+            if mention.start < seg_start or mention.start >= end:
+                continue
+            if mention.kind in _NOT_WORDS:
+                parts.append(view.text[position:mention.start])
+                position = mention.end
+        parts.append(view.text[position:end])
+        return self._tidy_phrase(" ".join(parts))
+
+    def _words_after(self, view: _SentenceView, quantity_mention: Mention) -> str | None:
+        """What follows the number (and its comparator) to the end of its segment:
+        或5项及以上与主要产品相关的实用新型专利、外观设计专利 names what the 5 counts."""
+        _, seg_end = view.segment(quantity_mention.start)
+        start = quantity_mention.end
+        index = view.mentions.index(quantity_mention)
+        if index + 1 < len(view.mentions):
+            after = view.mentions[index + 1]
+            if after.kind == CMP_SUFFIX and after.start - start <= 2:
+                start = after.end
+        words = view.text[start:seg_end]
+        return self._tidy_phrase(words)
+
+    def _tidy_phrase(self, words: str) -> str | None:
+        words = " ".join(words.split())
+        if self.language == "zh":
+            words = words.replace(" ", "")
+        for _ in range(2):
+            words = self.phrase_trail.sub("", self.phrase_lead.sub("", words))
+        words = words.strip(" 。.;；")
+        return words if self.phrase_min.search(words) else None
+
+    def _other_phrase(self, view: _SentenceView, quantity_mention: Mention) -> str | None:
+        """The words naming a threshold that no metric id names: before the number in its
+        segment, else after it; None when neither names anything."""
+        seg_start, _ = view.segment(quantity_mention.start)
+        words = self._words_before(view, quantity_mention, seg_start)
+        if words is None:
+            words = self._words_after(view, quantity_mention)
+        return words[-_PHRASE_MAX:] if words else None
 
     def _resolve(self, view: _SentenceView, mention: Mention) -> str | None:
         if mention.kind == METRIC:
@@ -424,7 +667,8 @@ class CriteriaAssembler:
         carried_clause, carried_anchor = state.last_anchor
         carried = carried_anchor if starts_with_or and carried_clause == sentence.clause else None
         # Routes: an 或 / or counts only once a threshold precedes it (国家级或省级 does not).
-        or_positions = [m.start for m in mentions if m.kind == OR]
+        or_positions = [m.start for m in mentions if m.kind == OR
+                        and m.start not in view.shared_or]
         seen_before = carried is not None
         route_breaks: list[int] = []
         for position in or_positions:
@@ -584,6 +828,21 @@ class CriteriaAssembler:
                     "unit": comparison.unit, "bounds": []})
                 entry["bounds"].append({"op": comparison.op, "value": _number(comparison.value)})
         return list(entries.values())
+
+
+def _distinct(criteria: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each criterion once: a text that restates a threshold (a notice quoting the standard
+    it applies) states one criterion, not two."""
+    seen = set()
+    kept = []
+    for criterion in criteria:
+        key = json.dumps([criterion.get(k) for k in (
+            "tier", "metric", "op", "value", "period", "condition", "phrase")],
+            sort_keys=True, ensure_ascii=False)
+        if key not in seen:
+            seen.add(key)
+            kept.append(criterion)
+    return kept
 
 
 def _bracket_depth(text: str, start: int, position: int) -> int:

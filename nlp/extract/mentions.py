@@ -34,6 +34,10 @@ IGNORE = "IGNORE"
 COND_PREFIX = "COND_PREFIX"
 COND_SUFFIX = "COND_SUFFIX"
 ALTERNATIVES = "ALTERNATIVES"
+REWARD = "REWARD"
+WAIVER = "WAIVER"
+REFUSAL = "REFUSAL"
+GROWTH = "GROWTH"
 QUANTITY = "QUANTITY"
 DATE = "DATE"
 DOCNO = "DOCNO"
@@ -44,7 +48,8 @@ MAX_POINTS = "MAX_POINTS"
 _PRIORITY = {DATE: 0, DOCNO: 1, MAX_POINTS: 2, POINTS: 3, QUANTITY: 9}
 _MARKER_KINDS = {"or": OR, "but": BUT, "each": EACH, "ignore": IGNORE,
                  "condition_prefix": COND_PREFIX, "condition_suffix": COND_SUFFIX,
-                 "alternatives": ALTERNATIVES}
+                 "alternatives": ALTERNATIVES, "reward": REWARD, "waiver": WAIVER,
+                 "refusal": REFUSAL, "growth": GROWTH}
 
 
 @dataclass(slots=True)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from policywatch.nlp.extract.normalize import join_broken_lines
 from policywatch.nlp.extract.language import detect_language  # noqa: F401 - re-exported
+from policywatch.nlp.extract.normalize import join_broken_lines
 from policywatch.nlp.extract.spacy_pipeline import process
 
 #: Producer tag stored with every extraction. Bump it whenever rules or data change: the
 #: stage then re-extracts every version and replaces rows made by older versions.
-EXTRACTOR_VERSION = "policywatch.extract.v2"
+EXTRACTOR_VERSION = "policywatch.extract.v3"
 
 def extract_notice(text: str, *, title: str | None = None,
                    language: str | None = None) -> dict[str, Any]:

@@ -21,6 +21,19 @@ ARABIC = r"[0-9０-９]+(?:,[0-9]{3}(?![0-9]))*(?:[.．][0-9０-９]+)?"
 CHINESE = (r"[零〇一二两三四五六七八九十壹贰叁肆伍陆柒捌玖拾]"
            r"[零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟]*")
 _CHINESE_CHARS = frozenset("零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟")
+_YEAR = "(?P<num>(?:19|20)[0-9０-９]{2})"
+
+
+@dataclass(frozen=True)
+class _Worded:
+    """A worded threshold of ``units.json``: its pattern, unit, comparator and value."""
+
+    regex: re.Pattern[str]
+    unit: str
+    op: str
+    value: float | None
+    op_if: dict[str, str]
+    growth: bool
 
 
 @dataclass
@@ -29,12 +42,15 @@ class Quantity:
 
     Attributes:
         value: the amount in the base unit; the lower bound for a range.
-        unit: base unit (``yuan``, ``percent``, ``years``, ``count``, ``points``,
-            ``rank``, ``times``) or None when the text gives none.
+        unit: base unit (``yuan``, ``percent``, ``years``, ``count``, ``firms``, ``points``,
+            ``rank``, ``times``, ``year`` for a calendar year) or None when the text gives
+            none; ``*`` for a sign (为正数, > 0), which fits any metric.
         upper: the upper bound when the quantity is a range (``5000万元—1亿元``).
-        op: a comparator carried by the wording itself (``排名前三`` is ``<=``).
+        op: a comparator carried by the wording itself (``排名前三`` is ``<=``, ``正增长``
+            is ``>``).
         number, scale, factor: the written number, its scale word (万 = 10000) and the
             unit's own multiplier (万元 = 10000), kept so a range can share them.
+        growth: the words are a growth rate of the metric before them (正增长).
     """
 
     start: int
@@ -46,6 +62,7 @@ class Quantity:
     number: float = 0.0
     scale: float = 1.0
     factor: float = 1.0
+    growth: bool = False
 
     @property
     def scaled(self) -> bool:
@@ -125,10 +142,14 @@ class QuantityScanner:
             self.regex = re.compile(pattern, re.IGNORECASE)
         self.range_re = re.compile(units["range"][language])
         self.between_re = re.compile(units["range"].get("en_opening", r"$^"), re.IGNORECASE)
-        rank_number = (f"(?:{ARABIC}|{CHINESE})" if language == "zh"
-                       else "(?:[0-9]+|" + "|".join(spec["number_words"]) + ")")
-        self.rank_res = [re.compile(p.replace("NUM", rank_number), re.IGNORECASE)
-                         for p in units["rank"][language]]
+        number = (f"(?:{ARABIC}|{CHINESE})" if language == "zh"
+                  else "(?:[0-9]+|" + "|".join(spec["number_words"]) + ")")
+        self.ordinals = {key.lower(): float(val) for key, val in spec.get("ordinals", {}).items()}
+        self.worded = [
+            _Worded(re.compile(item["pattern"].replace("NUM", number).replace("YEAR", _YEAR),
+                               re.IGNORECASE), item["unit"], item["op"], item.get("value"),
+                    item.get("op_if", {}), item.get("growth", False))
+            for item in units["worded"][language]]
 
     def scan(self, text: str) -> list[Quantity]:
         """Return the quantities in ``text`` in order, two joined by a range connector merged.
@@ -141,7 +162,7 @@ class QuantityScanner:
             quantity = self._quantity(match)
             if quantity is not None:
                 found.append(quantity)
-        found.extend(self._ranks(text))
+        found.extend(self._worded(text))
         found.sort(key=lambda q: (q.start, -q.end))
         return self._merge_ranges(text, found)
 
@@ -173,15 +194,24 @@ class QuantityScanner:
         return Quantity(start=start, end=match.end(), value=scale_value(number, scale, factor),
                         unit=unit, number=number, scale=scale, factor=factor)
 
-    def _ranks(self, text: str) -> list[Quantity]:
-        ranks = []
-        for regex in self.rank_res:
-            for match in regex.finditer(text):
-                number = parse_number(match.group("num"), self.language)
-                if number is not None and number >= 1:
-                    ranks.append(Quantity(match.start(), match.end(), number, "rank", op="<=",
-                                          number=number))
-        return ranks
+    def _worded(self, text: str) -> list[Quantity]:
+        """Thresholds whose words carry the comparator: 排名前三 (rank <= 3), 正增长 (> 0),
+        2015年以后成立 (year >= 2015)."""
+        found = []
+        for worded in self.worded:
+            for match in worded.regex.finditer(text):
+                if worded.value is not None:
+                    number: float | None = float(worded.value)
+                else:
+                    raw = match.group("num")
+                    number = self.ordinals.get(raw.lower()) or parse_number(raw, self.language)
+                if number is None or (worded.unit == "rank" and number < 1):
+                    continue
+                op = next((op for group, op in worded.op_if.items() if match.group(group)),
+                          worded.op)
+                found.append(Quantity(match.start(), match.end(), number, worded.unit, op=op,
+                                      number=number, growth=worded.growth))
+        return found
 
     def _merge_ranges(self, text: str, found: list[Quantity]) -> list[Quantity]:
         merged: list[Quantity] = []

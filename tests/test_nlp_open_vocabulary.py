@@ -1,0 +1,166 @@
+"""Criteria on real wording (issue 11): the open metric vocabulary, ``other`` thresholds,
+words as thresholds, ranks, 或 between metrics, refusals and waivers, and what is no
+criterion (reward amounts, scoring rows, counts of firms, deadlines).
+
+The sentences are written the way the real texts of ``../shared/reference/real-texts`` and
+the provincial standards word them.
+"""
+# ruff: noqa: E501 - tables of Chinese cases: each CJK character counts double width
+
+from __future__ import annotations
+
+import pytest
+
+from policywatch.nlp.extract.notice import extract_notice
+
+LG = "专精特新“小巨人”企业认定标准\n"
+
+
+def triples(text: str, language: str | None = None) -> list[tuple]:
+    """(metric, op, value) of every criterion found in ``text``."""
+    return [(c["metric"], c["op"], c["value"])
+            for c in extract_notice(text, language=language)["criteria"]]
+
+
+# fmt: off
+NEW_METRICS = [
+    ("企业资产总额不低于2亿元。",                          ("total_assets", ">=", 200_000_000)),
+    ("截至上年末，企业总资产在5000万元以上。",             ("total_assets", ">=", 50_000_000)),
+    ("上年度利润总额不低于500万元。",                      ("total_profit", ">=", 5_000_000)),
+    ("上年度利税总额1000万元以上。",                       ("profit_and_tax", ">=", 10_000_000)),
+    ("近两年营业利润率不低于5%。",                         ("operating_margin", ">=", 5)),
+    ("主导产品销售收入占营业收入比重不低于70%。",          ("product_sales_ratio", ">=", 70)),
+    ("主导产品销售收入占比达到60%以上。",                  ("product_sales_ratio", ">=", 60)),
+    ("上年度主营业务收入5000万元以上。",                   ("main_business_revenue", ">=", 50_000_000)),
+    ("预计当年营业收入超过3亿元。",                        ("projected_revenue", ">", 300_000_000)),
+    ("企业2015年（包括2015年）后成立。",                   ("founding_year", ">=", 2015)),
+    ("企业须为2018年以后注册成立。",                       ("founding_year", ">=", 2018)),
+    ("企业成立满3年以上。",                                ("years_in_operation", ">=", 3)),
+    ("注册满3年以上。",                                    ("years_in_operation", ">=", 3)),
+    ("运营年限两年(含)以上。",                             ("years_in_operation", ">=", 2)),
+    ("主导产品市场占有率位于全省前3位。",                  ("market_rank", "<=", 3)),
+    ("主导产品国内市场占有率排名前五位。",                 ("market_rank", "<=", 5)),
+    ("主导产品细分市场占有率位居全国第一。",               ("market_rank", "<=", 1)),
+]
+WORDS_AS_THRESHOLDS = [
+    ("近2年营业收入正增长。",                              [("revenue_growth", ">", 0)]),
+    ("上年度利润总额为正数。",                             [("total_profit", ">", 0)]),
+    ("近两年主营业务收入保持正增长。",                     [("main_business_growth", ">", 0)]),
+    ("近三年获得过国家级(排名前五)或省级科技奖励(排名前三)。",
+     [("award_rank", "<=", 5), ("award_rank", "<=", 3)]),
+]
+OTHER = [
+    # no metric id names them: kept as ``other`` with their words, never dropped
+    ("上年度营业收入1亿元以上，且注册资本不低于500万元。",
+     [("revenue", ">=", 100_000_000), ("other", ">=", 5_000_000)], ["注册资本"]),
+    ("上年度营业收入1亿元以上；近2年净利润平均增长率10%以上。",
+     [("revenue", ">=", 100_000_000), ("other", ">=", 10)], ["净利润平均增长率"]),
+    ("上年度营业收入需达1000万元(含)以上，且满足上一年度营业收入增长率不低于同年度厦门市GDP增速的1.5倍。",
+     [("revenue", ">=", 10_000_000), ("other", ">=", 1.5)], None),
+]
+NOT_CRITERIA = [
+    # reward amounts, the bar a reward pays out at, scoring rows, counts of firms, deadlines
+    "对首次认定的国家级专精特新“小巨人”企业，给予一次性奖励100万元。",
+    "对上年度营业收入首次突破1亿元的专精特新企业，给予50万元奖励。",
+    "按不超过企业研发投入的10%给予补助，最高不超过200万元。",
+    "全省累计认定专精特新中小企业2860家，其中“小巨人”企业超过300家。",
+    "到2025年，培育专精特新中小企业1000家以上。",
+    "公示期不少于5个工作日，企业应在3个月内登录平台填报。",
+    "抽查企业数量占推荐数量的10%左右。",
+    "经过5—10年左右时间，基本完成转变。",
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(("text", "expected"), NEW_METRICS)
+def test_nlp_open_vocabulary_new_metrics(text, expected):
+    assert triples(text) == [expected]
+
+
+@pytest.mark.parametrize(("text", "expected"), WORDS_AS_THRESHOLDS)
+def test_nlp_open_vocabulary_words_and_ranks_as_thresholds(text, expected):
+    assert triples(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected", "phrases"), OTHER)
+def test_nlp_open_vocabulary_unnamed_quantities_are_other_with_their_words(text, expected, phrases):
+    criteria = extract_notice(LG + text)["criteria"]
+    assert [(c["metric"], c["op"], c["value"]) for c in criteria] == expected
+    other = [c for c in criteria if c["metric"] == "other"]
+    assert all(c["phrase"] for c in other)
+    if phrases is not None:
+        assert [c["phrase"] for c in other] == phrases
+
+
+def test_nlp_open_vocabulary_a_relative_threshold_is_a_multiple():
+    (_, other) = extract_notice(LG + OTHER[2][0])["criteria"]
+    assert (other["unit"], other["value"]) == ("times", 1.5)
+    assert "GDP增速" in other["phrase"]
+
+
+def test_nlp_open_vocabulary_total_assets_is_never_revenue():
+    # 总资产 with a yuan amount next to a revenue threshold: each keeps its own metric.
+    assert triples("上年度营业收入总额不低于1亿元，资产总额不低于2亿元。") == [
+        ("revenue", ">=", 100_000_000), ("total_assets", ">=", 200_000_000)]
+
+
+def test_nlp_open_vocabulary_other_needs_a_text_that_states_known_criteria():
+    # A tax rule's amounts are thresholds on quantities no metric names: not criteria.
+    assert triples("纳税人发生的医药费用支出累计超过15000元的部分，在80000元限额内据实扣除。") == []
+
+
+@pytest.mark.parametrize("text", NOT_CRITERIA)
+def test_nlp_open_vocabulary_what_is_no_criterion(text):
+    assert extract_notice(LG + "上年度营业收入总额在1亿元以上。\n" + text)["criteria"] == [
+        c for c in extract_notice(LG + "上年度营业收入总额在1亿元以上。")["criteria"]]
+
+
+def test_nlp_open_vocabulary_scoring_rows_are_not_criteria():
+    result = extract_notice("2.近2年主营业务收入平均增长率 (满分10分)\nA 10%以上(10分)\nB 8%-10% (8分)\nC 0%以下 (0分)")
+    assert result["criteria"] == []
+    assert len(result["scoring"]) == 3
+
+
+def test_nlp_open_vocabulary_two_metrics_joined_by_or_share_one_threshold():
+    criteria = extract_notice(LG + "近两年营业收入平均增长率或利润率6%以上。")["criteria"]
+    assert [(c["metric"], c["op"], c["value"], c["period"]) for c in criteria] == [
+        ("revenue_growth", ">=", 6, "last_2_years"), ("operating_margin", ">=", 6, "last_2_years")]
+    assert criteria[0]["condition"] is None
+    assert criteria[1]["condition"]["alternative_to"]["metric"] == "revenue_growth"
+
+
+def test_nlp_open_vocabulary_a_growth_word_after_or_gives_the_first_metric_its_growth():
+    criteria = extract_notice(LG + "近2年主营业务收入或净利润平均增长率10%以上。")["criteria"]
+    assert [(c["metric"], c["value"]) for c in criteria] == [("main_business_growth", 10), ("other", 10)]
+    assert criteria[1]["condition"]["alternative_to"]["metric"] == "main_business_growth"
+    assert criteria[1]["phrase"] == "净利润平均增长率"
+
+
+def test_nlp_open_vocabulary_a_comparator_after_the_second_number_bounds_both():
+    criteria = extract_notice(LG + "截至上年末，拥有有效发明专利2项或实用新型、外观设计专利5项及以上。")["criteria"]
+    assert [(c["metric"], c["op"], c["value"]) for c in criteria] == [
+        ("invention_patent_count", ">=", 2), ("other", ">=", 5)]
+    assert criteria[1]["phrase"] == "实用新型、外观设计专利"
+    assert criteria[1]["condition"]["alternative_to"]["metric"] == "invention_patent_count"
+
+
+def test_nlp_open_vocabulary_a_refused_threshold_is_the_opposite_criterion():
+    assert triples(LG + "本年度暂不接收营业收入低于5000万元企业的申请和复核。") == [
+        ("revenue", ">=", 50_000_000)]
+
+
+def test_nlp_open_vocabulary_a_waived_threshold_is_no_criterion_and_a_restated_one_counts_once():
+    text = (LG + "对本年度申请复核企业“近2年主营业务收入平均增长率不低于5%”的指标不作要求。"
+            "对新申请企业仍需满足“近2年主营业务收入平均增长率不低于5%”的指标要求。"
+            "新申请企业须满足“近2年主营业务收入平均增长率不低于5%”。")
+    assert triples(text) == [("main_business_growth", ">=", 5)]
+
+
+def test_nlp_open_vocabulary_new_metrics_have_display_names():
+    from policywatch.nlp.extract.lexicon import display_names
+
+    names = display_names("metrics")
+    for metric in ("total_assets", "total_profit", "profit_and_tax", "operating_margin",
+                   "market_rank", "product_sales_ratio", "founding_year", "projected_revenue",
+                   "main_business_revenue"):
+        assert names[metric]["zh"] and names[metric]["en"]
