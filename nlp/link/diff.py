@@ -105,6 +105,8 @@ def _condition_signature(condition: Any) -> str:
         return ""
     if isinstance(condition, dict) and "alternative_to" in condition:
         return "alt:" + str(condition["alternative_to"].get("metric"))
+    if isinstance(condition, dict) and "alternative_group" in condition:
+        return "altgroup:" + str(condition["alternative_group"])
     if isinstance(condition, dict) and "all" in condition:
         parts = sorted(":".join(_bound(part)) for part in condition["all"]
                        if isinstance(part, dict))
@@ -126,6 +128,8 @@ def _condition_shape(condition: Any, floors: frozenset[tuple[str, str]], tier: s
         return ""
     if isinstance(condition, dict) and "alternative_to" in condition:
         return "alt:" + str(condition["alternative_to"].get("metric"))
+    if isinstance(condition, dict) and "alternative_group" in condition:
+        return "altgroup:" + str(condition["alternative_group"])
     if isinstance(condition, dict) and "all" in condition:
         metrics = sorted({str(part.get("metric")) for part in condition["all"]
                           if isinstance(part, dict)})
@@ -171,6 +175,11 @@ def describe_condition(condition: Any, language: str) -> str:
         metric = _display("metrics", condition.get("metric"), language)
         return f"适用于{metric} {describe_threshold(condition, language)}" if language == "zh" \
             else f"if {metric} {describe_threshold(condition, language)}"
+    if isinstance(condition, dict) and "alternative_group" in condition:
+        # "…或满足第四条所列条件之一": a route whose main threshold the text leaves unnamed.
+        group = condition["alternative_group"]
+        return (f"替代条件之一（{group}）" if language == "zh"
+                else f"one of the alternative conditions ({group})")
     if isinstance(condition, dict) and "all" in condition:
         parts = [part for part in condition["all"] if isinstance(part, dict) and "op" in part]
         metric = _display("metrics", parts[0].get("metric"), language) if parts else ""
