@@ -70,7 +70,7 @@ def save_event(store: Store, event: dict[str, Any]) -> int | None:
         "created_at": event.get("created_at") or utc_now(),
     }
     db = store.db
-    with db.conn:
+    with db.atomic():
         cursor = db.conn.execute(
             f"insert or ignore into events ({', '.join(row)}) values "
             f"({', '.join('?' * len(row))})", list(row.values()))
@@ -139,8 +139,8 @@ def add_subscription(store: Store, *, channel: str, target: str | None,
     ``target_for_id`` the target is made from the new id (a feed file per subscription),
     in the same transaction.
     """
-    since = 0 if backfill else last_event_id(store)
-    with store.db.conn:
+    with store.db.atomic():  # the last event id and the insert, with no event in between
+        since = 0 if backfill else last_event_id(store)
         cursor = store.db.conn.execute(
             "insert into subscriptions (name, filters, channel, target, secret, secret_env, "
             "digest, active, since_event_id, last_event_id, created_at) values "
@@ -167,7 +167,7 @@ def update_subscription_channel(store: Store, subscription_id: int, *, channel: 
     Raises:
         KeyError: no active subscription has this id.
     """
-    with store.db.conn:
+    with store.db.atomic():
         cursor = store.db.conn.execute(
             "update subscriptions set channel = ?, target = ?, secret = ?, secret_env = ?, "
             "updated_at = ? where id = ? and active = 1",
@@ -219,7 +219,7 @@ def list_subscriptions(store: Store, *, active_only: bool = True) -> list[dict[s
 
 def deactivate_subscription(store: Store, subscription_id: int) -> bool:
     """Stop a subscription (its delivery history stays); False when there is no such one."""
-    with store.db.conn:
+    with store.db.atomic():
         cursor = store.db.conn.execute(
             "update subscriptions set active = 0 where id = ? and active = 1", [subscription_id])
     return bool(cursor.rowcount)
@@ -228,7 +228,7 @@ def deactivate_subscription(store: Store, subscription_id: int) -> bool:
 def delete_unused_subscription(store: Store, subscription_id: int) -> None:
     """Take back a subscription that never had a delivery (``subscribe --test`` whose sample
     did not arrive); one that has deliveries is only stopped, its history kept."""
-    with store.db.conn:
+    with store.db.atomic():
         cursor = store.db.conn.execute(
             "delete from subscriptions where id = ? and not exists "
             "(select 1 from deliveries where subscription_id = ?)",
@@ -244,7 +244,7 @@ def queue_deliveries(store: Store, subscription_id: int, event_ids: Iterable[int
     matched-through mark, in one transaction; return how many rows were added."""
     now = utc_now()
     added = 0
-    with store.db.conn:
+    with store.db.atomic():
         for event_id in event_ids:
             cursor = store.db.conn.execute(
                 "insert or ignore into deliveries (subscription_id, event_id, status, attempts, "
@@ -257,27 +257,41 @@ def queue_deliveries(store: Store, subscription_id: int, event_ids: Iterable[int
     return added
 
 
-def claim_due_deliveries(store: Store, now: str, lease_until: str, *,
-                         ignore_backoff: bool = False) -> list[dict[str, Any]]:
-    """Lease every due delivery of an active subscription to this run and return them.
+def _due_condition(ignore_backoff: bool) -> str:
+    backoff = "" if ignore_backoff else ("and (d.next_attempt_at is null or "
+                                         "d.next_attempt_at <= :now) ")
+    return ("s.active = 1 and d.status in ('pending', 'failed') " + backoff +
+            "and (d.lease_until is null or d.lease_until <= :now)")
 
-    Due: pending or failed (never sent, never dead), not leased by another run, and
-    ``next_attempt_at`` reached (or any time with ``ignore_backoff``). One ``UPDATE ...
-    RETURNING`` claims them, so two ``notify`` runs never send the same row. Rows come
+
+def due_subscription_ids(store: Store, now: str, *, ignore_backoff: bool = False
+                         ) -> list[int]:
+    """Active subscriptions that have a delivery due and not leased, oldest first."""
+    return [row[0] for row in store.db.execute(
+        "select distinct d.subscription_id from deliveries d join subscriptions s on "
+        f"s.id = d.subscription_id where {_due_condition(ignore_backoff)} "
+        "order by d.subscription_id", {"now": now})]
+
+
+def claim_due_deliveries(store: Store, now: str, lease_until: str, *,
+                         ignore_backoff: bool = False, owner: str | None = None,
+                         subscription_id: int | None = None) -> list[dict[str, Any]]:
+    """Lease the due deliveries (of one subscription, or all) to run ``owner``; return them.
+
+    Due: pending or failed (never sent, never dead), of an active subscription, not leased
+    by another run (or its lease has run out), and ``next_attempt_at`` reached (or any
+    time with ``ignore_backoff``). One ``UPDATE ... RETURNING`` in an immediate
+    transaction claims them, so two ``notify`` runs never claim the same row. Rows come
     back oldest event first.
     """
-    backoff = "" if ignore_backoff else "and (d.next_attempt_at is null or d.next_attempt_at <= ?) "
-    params: list[Any] = [lease_until]
-    if not ignore_backoff:
-        params.append(now)
-    params.append(now)
-    with store.db.conn:
+    which = "" if subscription_id is None else "and d.subscription_id = :subscription "
+    with store.db.atomic():
         claimed = [r[0] for r in store.db.conn.execute(
-            "update deliveries set lease_until = ? where id in (select d.id from deliveries d "
-            "join subscriptions s on s.id = d.subscription_id where s.active = 1 and "
-            f"d.status in ('pending', 'failed') {backoff}and (d.lease_until is null or "
-            "d.lease_until <= ?)) "
-            "returning id", params).fetchall()]
+            "update deliveries set lease_until = :until, lease_owner = :owner where id in "
+            "(select d.id from deliveries d join subscriptions s on s.id = d.subscription_id "
+            f"where {_due_condition(ignore_backoff)} {which}) returning id",
+            {"until": lease_until, "owner": owner, "now": now,
+             "subscription": subscription_id}).fetchall()]
     if not claimed:
         return []
     marks = ",".join("?" * len(claimed))
@@ -286,22 +300,42 @@ def claim_due_deliveries(store: Store, now: str, lease_until: str, *,
         claimed))
 
 
+def renew_leases(store: Store, delivery_ids: Iterable[int], owner: str, lease_until: str
+                 ) -> set[int]:
+    """Extend run ``owner``'s leases on these deliveries; return the ids it still holds.
+
+    A row is held while the lease is ours and it is not sent: if our lease ran out and
+    another run claimed the row, it is that run's now and we must not send it. (A lease
+    that ran out on a row nobody claimed since is simply ours again.)
+    """
+    ids = list(delivery_ids)
+    if not ids:
+        return set()
+    marks = ",".join("?" * len(ids))
+    with store.db.atomic():
+        return {row[0] for row in store.db.conn.execute(
+            f"update deliveries set lease_until = ? where id in ({marks}) and lease_owner = ? "
+            "and status in ('pending', 'failed') returning id",
+            [lease_until, *ids, owner]).fetchall()}
+
+
 def mark_sent(store: Store, delivery_ids: Iterable[int], sent_at: str | None = None) -> None:
     """Record deliveries as sent (for good) and release their lease."""
     ids = list(delivery_ids)
     if not ids:
         return
     when = sent_at or utc_now()
-    with store.db.conn:
+    with store.db.atomic():
         store.db.conn.executemany(
             "update deliveries set status = 'sent', sent_at = ?, attempts = attempts + 1, "
-            "last_error = null, lease_until = null where id = ?", [(when, i) for i in ids])
+            "last_error = null, lease_until = null, lease_owner = null where id = ?",
+            [(when, i) for i in ids])
 
 
 def mark_failed(store: Store, delivery_ids: Iterable[int], error: str, next_attempt_at: str
                 ) -> None:
     """Record a failed attempt: ``failed``, one more attempt, retry from ``next_attempt_at``."""
-    with store.db.conn:
+    with store.db.atomic():
         store.db.conn.executemany(
             "update deliveries set status = 'failed', attempts = attempts + 1, last_error = ?, "
             "next_attempt_at = ?, lease_until = null where id = ? and status != 'sent'",
@@ -310,7 +344,7 @@ def mark_failed(store: Store, delivery_ids: Iterable[int], error: str, next_atte
 
 def mark_dead(store: Store, delivery_ids: Iterable[int], error: str, dead_at: str) -> None:
     """Record a last failed attempt: ``dead``, retried only by ``notify --retry-dead``."""
-    with store.db.conn:
+    with store.db.atomic():
         store.db.conn.executemany(
             "update deliveries set status = 'dead', attempts = attempts + 1, last_error = ?, "
             "next_attempt_at = null, dead_at = ?, lease_until = null "
@@ -321,7 +355,7 @@ def mark_dead(store: Store, delivery_ids: Iterable[int], error: str, dead_at: st
 def revive_dead(store: Store) -> int:
     """Make the dead deliveries of active subscriptions due now, for one more attempt each
     (a failure makes them dead again); return how many."""
-    with store.db.conn:
+    with store.db.atomic():
         cursor = store.db.conn.execute(
             "update deliveries set status = 'failed', next_attempt_at = null, dead_at = null "
             "where status = 'dead' and subscription_id in "
@@ -331,19 +365,25 @@ def revive_dead(store: Store) -> int:
 
 def defer(store: Store, delivery_ids: Iterable[int], reason: str, next_attempt_at: str) -> None:
     """Put deliveries off without an attempt (their channel failed earlier in this run)."""
-    with store.db.conn:
+    with store.db.atomic():
         store.db.conn.executemany(
             "update deliveries set last_error = ?, next_attempt_at = ?, lease_until = null "
             "where id = ? and status != 'sent'",
             [(reason[:2000], next_attempt_at, i) for i in delivery_ids])
 
 
-def release(store: Store, delivery_ids: Iterable[int]) -> None:
-    """Give leased deliveries back untouched (a run that stopped before sending them)."""
-    with store.db.conn:
+def release(store: Store, delivery_ids: Iterable[int], owner: str | None = None) -> None:
+    """Give leased deliveries back untouched (a run that stopped before sending them).
+
+    With ``owner``, only the rows that run still holds: a row another run claimed after
+    our lease ran out keeps that run's lease.
+    """
+    mine = "" if owner is None else "and lease_owner = ? "
+    with store.db.atomic():
         store.db.conn.executemany(
-            "update deliveries set lease_until = null where id = ? and status != 'sent'",
-            [(i,) for i in delivery_ids])
+            f"update deliveries set lease_until = null, lease_owner = null where id = ? {mine}"
+            "and status != 'sent'",
+            [(i,) if owner is None else (i, owner) for i in delivery_ids])
 
 
 def delivery_failures(store: Store, limit: int | None = 50) -> list[dict[str, Any]]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +14,45 @@ from sqlite_utils import Database
 from policywatch.store.blobs import BlobStore
 from policywatch.store.errors import DatabaseUnavailable
 from policywatch.store.migrations import migrations
+
+#: Seconds a write waits for another process's write lock before SQLITE_BUSY.
+BUSY_TIMEOUT_S = 60
+
+
+class StoreDatabase(Database):
+    """sqlite-utils' ``Database`` whose write transactions take the write lock first.
+
+    ``atomic()`` (which sqlite-utils' own writes use too) opens ``BEGIN IMMEDIATE`` instead
+    of a plain ``BEGIN``: a deferred transaction that reads and then writes cannot take the
+    write lock while another process writes, and SQLite fails it at once with
+    SQLITE_BUSY (the busy timeout does not apply to that upgrade), so ``watch`` overlapping a
+    manual ``process`` or ``notify`` would fail. An immediate transaction waits up to the
+    busy timeout for the lock instead, then reads and writes with nobody in between.
+    Nested blocks stay savepoints.
+    """
+
+    @contextmanager
+    def atomic(self) -> Iterator[Database]:
+        """A write transaction: ``BEGIN IMMEDIATE`` ... ``COMMIT`` (a savepoint when
+        nested); rolled back on any exception."""
+        if self.conn.in_transaction:
+            with super().atomic():
+                yield self
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        else:
+            try:
+                self.conn.execute("COMMIT")
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
 
 
 @dataclass
@@ -71,8 +112,12 @@ def open_store(path: str | os.PathLike[str], *, migrate: bool = True) -> Store:
     if not db_path.parent.exists():
         raise DatabaseUnavailable(f"folder {db_path.parent} does not exist")
     try:
-        conn = sqlite3.connect(str(db_path), timeout=30)
-        db = Database(conn)
+        # timeout: the busy timeout, how long a write waits for another process's lock.
+        conn = sqlite3.connect(str(db_path), timeout=BUSY_TIMEOUT_S)
+        # The transactions Python's sqlite3 opens itself (before an INSERT, UPDATE or DELETE
+        # outside atomic()) are immediate too.
+        conn.isolation_level = "IMMEDIATE"
+        db = StoreDatabase(conn)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA foreign_keys=ON")
         db.execute("PRAGMA synchronous=NORMAL")

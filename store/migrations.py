@@ -498,3 +498,36 @@ def m011_eligibility_profiles(db: Database) -> None:
     """
     db["subscriptions"].add_column("profile", str)
     db["subscriptions"].add_column("profile_since_version_id", int)
+
+
+@migrations()
+def m012_leases_and_watermarks(db: Database) -> None:
+    """Concurrent runs: who holds a delivery's lease, and what event derivation has read.
+
+    ``deliveries.lease_owner`` names the ``notify`` run that claimed a row (a random token),
+    so a run renews and sends only rows it still holds: a run slowed past its lease never
+    sends a row another run has claimed since.
+
+    ``derivation_log`` lists, in commit order, every row event derivation reads: changes
+    and edges as they are inserted, notices as linking (re)writes them, crawl runs as they
+    start and finish (triggers write it, so no writer can forget). Its ids come from
+    ``AUTOINCREMENT``, never reused, unlike ``max(rowid) + 1``, which hands a deleted
+    edge's id to the next edge; ``stage_marks`` keeps the last log id derivation has read,
+    so it reads only what is newer. Rows stored before this migration are logged once.
+    """
+    db["deliveries"].add_column("lease_owner", str)
+    db["stage_marks"].create({"name": str, "value": int, "updated_at": str}, pk="name",
+                             if_not_exists=True)
+    db.execute("create table if not exists derivation_log (id integer primary key "
+               "autoincrement, source text not null, row_id integer not null)")
+    watched = {"changes": ("id", ["insert"], ""), "edges": ("id", ["insert"], ""),
+               "lineage_notices": ("notice_id", ["insert", "update"], ""),
+               "runs": ("id", ["insert", "update"], "when new.kind = 'crawl'")}
+    for table, (key, actions, condition) in watched.items():
+        for action in actions:
+            db.execute(f"create trigger if not exists derivation_log_{table}_{action} after "
+                       f"{action} on {table} {condition} begin insert into derivation_log "
+                       f"(source, row_id) values ('{table}', new.{key}); end")
+        where = "where kind = 'crawl'" if table == "runs" else ""
+        db.execute(f"insert into derivation_log (source, row_id) select '{table}', {key} "
+                   f"from {table} {where} order by {key}")

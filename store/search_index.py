@@ -202,30 +202,31 @@ def write_index_batch(store: Store, docs: Sequence[IndexedDoc]) -> int:
             "select distinct notice_id from search_docs where notice_id in "
             f"({', '.join('?' * len(notice_ids))})", notice_ids)] if notice_ids else []
         removed_passages, removed_tokens = _remove_notices(store, existing, df)
-        doc_rows, passage_rows, fts_rows = [], [], []
-        next_id = (db.execute("select max(id) from passages").fetchone()[0] or 0) + 1
+        doc_rows = []
         for doc in docs:
             row = dict(doc.row)
             row["passages"] = len(doc.passages)
             row.setdefault("indexed_at", now)
             doc_rows.append(row)
+        db["search_docs"].insert_all(doc_rows, replace=True)
+        fts_rows = []
+        # Each passage takes the id SQLite gives it (no max(id) + 1 read beforehand, which
+        # two writers could both read).
+        insert = ("insert into passages(version_id, notice_id, ordinal, clause, language, "
+                  "text, heading_tokens, body_tokens, token_count, embed_key) "
+                  "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        for doc, row in zip(docs, doc_rows, strict=True):
             for passage in doc.passages:
                 count = _token_count(passage)
-                passage_rows.append((
-                    next_id, row["version_id"], row["notice_id"], passage["ordinal"],
+                passage_id = db.conn.execute(insert, (
+                    row["version_id"], row["notice_id"], passage["ordinal"],
                     passage.get("clause"), passage["language"], passage["text"],
                     passage["heading_tokens"], passage["body_tokens"], count,
-                    passage.get("embed_key")))
-                fts_rows.append((next_id, passage["heading_tokens"], passage["body_tokens"]))
+                    passage.get("embed_key"))).lastrowid
+                fts_rows.append((passage_id, passage["heading_tokens"], passage["body_tokens"]))
                 df.update(_terms_of(passage))
                 tokens += count
                 written += 1
-                next_id += 1
-        db["search_docs"].insert_all(doc_rows, replace=True)
-        db.conn.executemany(
-            "insert into passages(id, version_id, notice_id, ordinal, clause, language, text, "
-            "heading_tokens, body_tokens, token_count, embed_key) "
-            "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", passage_rows)
         db.conn.executemany(
             "insert into passages_fts(rowid, heading_tokens, body_tokens) values (?, ?, ?)",
             fts_rows)

@@ -5,7 +5,9 @@ Bookkeeping is what makes the guarantees:
 - *exactly once*: a ``deliveries`` row per (subscription, event), created once (unique
   pair) and marked ``sent`` as soon as its channel took it; a sent row is never claimed
   again, so a repeated ``notify`` sends nothing. Rows are claimed with a lease, so two
-  ``notify`` runs at the same time never send the same row. Webhook requests carry the
+  ``notify`` runs at the same time never send the same row (each run claims one
+  subscription's rows just before sending them and renews its lease before each message,
+  so a long backlog never outlives its lease). Webhook requests carry the
   delivery id (``X-Policywatch-Delivery``) for receivers that want to be sure;
 - *nothing lost*: a failed send leaves the row ``failed`` with its error and the time of
   the next attempt (base, 2 x base, 4 x base, ..., capped); later ``notify`` runs retry it.
@@ -20,6 +22,7 @@ Bookkeeping is what makes the guarantees:
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -44,6 +47,7 @@ from policywatch.store.alerts import (
     claim_due_deliveries,
     defer,
     delivery_counts,
+    due_subscription_ids,
     events_after,
     events_by_ids,
     get_subscription,
@@ -53,6 +57,7 @@ from policywatch.store.alerts import (
     mark_sent,
     queue_deliveries,
     release,
+    renew_leases,
     revive_dead,
     sent_events_of,
     subscriptions_writing,
@@ -286,49 +291,73 @@ def deliver_pending(store: Store, *, settings: AlertSettings | None = None,
     moment = now or datetime.now(UTC)
     report = report or NotifyReport()
     sender = _Sender(store, settings, _smtp_cache(smtp), report)
-    rows = claim_due_deliveries(store, stamp(moment), stamp(moment + LEASE),
-                                ignore_backoff=ignore_backoff)
-    groups: dict[int, list[dict[str, Any]]] = {}
-    for row in rows:
-        groups.setdefault(row["subscription_id"], []).append(row)
-    for subscription_id, group in groups.items():
-        subscription = get_subscription(store, subscription_id)
-        events = {e["id"]: e for e in events_by_ids(store, [r["event_id"] for r in group])}
-        remaining = list(group)
-        try:
-            if subscription is None:
-                continue
-            items = [(events[r["event_id"]],
-                      explain_match(subscription["filters"], events[r["event_id"]]) or {})
-                     for r in group]
-            together = subscription["digest"] or subscription["channel"] == "feed"
-            batches = [list(range(len(group)))] if together else [[i] for i in
-                                                                  range(len(group))]
-            for batch in batches:
-                batch_rows = [group[i] for i in batch]
-                batch_items = [items[i] for i in batch]
-                kind = "digest" if len(batch) > 1 or subscription["digest"] else \
-                    batch_items[0][0]["type"]
-                try:
-                    sender.send(subscription, [r["id"] for r in batch_rows],
-                                max(r["attempts"] for r in batch_rows) + 1, batch_items, kind)
-                except DeliveryFailed as exc:
-                    _record_failure(store, report, settings, moment, subscription,
-                                    batch_rows, remaining, str(exc))
-                    break
-                except Exception as exc:  # noqa: BLE001 - a bug must not lose the row
-                    _record_failure(store, report, settings, moment, subscription,
-                                    batch_rows, remaining,
-                                    f"internal error: {type(exc).__name__}: {exc}")
-                    break
-                mark_sent(store, [r["id"] for r in batch_rows], stamp(moment))
-                report.sent += len(batch_rows)
-                report.messages += 1
-                sent = {r["id"] for r in batch_rows}
-                remaining = [r for r in remaining if r["id"] not in sent]
-        finally:
-            release(store, [r["id"] for r in group])
+    owner = uuid.uuid4().hex  # this run, in the lease of every row it claims
+
+    def lease_end() -> str:
+        # Time passes while a run sends (unless the caller fixed the clock).
+        return stamp((now or datetime.now(UTC)) + LEASE)
+
+    # One subscription at a time, each claimed just before its sends and its lease renewed
+    # before every message: a backlog that takes longer to send than the lease never lets
+    # a second run claim rows this run is still going to send.
+    for subscription_id in due_subscription_ids(store, stamp(moment),
+                                                ignore_backoff=ignore_backoff):
+        group = claim_due_deliveries(store, stamp(moment), lease_end(),
+                                     ignore_backoff=ignore_backoff, owner=owner,
+                                     subscription_id=subscription_id)
+        if group:
+            try:
+                _deliver_group(store, sender, settings, report, moment, owner, lease_end,
+                               subscription_id, group)
+            finally:
+                release(store, [r["id"] for r in group], owner)
     return report
+
+
+def _deliver_group(store: Store, sender: _Sender, settings: AlertSettings,
+                   report: NotifyReport, moment: datetime, owner: str,
+                   lease_end: Callable[[], str], subscription_id: int,
+                   group: list[dict[str, Any]]) -> None:
+    """Send one subscription's claimed rows: one message each, or one digest."""
+    subscription = get_subscription(store, subscription_id)
+    if subscription is None:
+        return
+    events = {e["id"]: e for e in events_by_ids(store, [r["event_id"] for r in group])}
+    remaining = list(group)
+    items = [(events[r["event_id"]],
+              explain_match(subscription["filters"], events[r["event_id"]]) or {})
+             for r in group]
+    together = subscription["digest"] or subscription["channel"] == "feed"
+    batches = [list(range(len(group)))] if together else [[i] for i in range(len(group))]
+    for batch in batches:
+        # Renewing every row still to send keeps the whole group ours for another lease
+        # while messages go out; a row we no longer hold went to another run, which sends it.
+        held = renew_leases(store, [r["id"] for r in remaining], owner, lease_end())
+        remaining = [r for r in remaining if r["id"] in held]
+        batch = [i for i in batch if group[i]["id"] in held]
+        if not batch:
+            continue
+        batch_rows = [group[i] for i in batch]
+        batch_items = [items[i] for i in batch]
+        kind = "digest" if len(batch) > 1 or subscription["digest"] else \
+            batch_items[0][0]["type"]
+        try:
+            sender.send(subscription, [r["id"] for r in batch_rows],
+                        max(r["attempts"] for r in batch_rows) + 1, batch_items, kind)
+        except DeliveryFailed as exc:
+            _record_failure(store, report, settings, moment, subscription,
+                            batch_rows, remaining, str(exc))
+            return
+        except Exception as exc:  # noqa: BLE001 - a bug must not lose the row
+            _record_failure(store, report, settings, moment, subscription,
+                            batch_rows, remaining,
+                            f"internal error: {type(exc).__name__}: {exc}")
+            return
+        mark_sent(store, [r["id"] for r in batch_rows], stamp(moment))
+        report.sent += len(batch_rows)
+        report.messages += 1
+        sent = {r["id"] for r in batch_rows}
+        remaining = [r for r in remaining if r["id"] not in sent]
 
 
 def _record_failure(store: Store, report: NotifyReport, settings: AlertSettings,
