@@ -47,6 +47,24 @@ ROLES = [
      {"written": "2026-01-17", "effective": "2026-04-01"}),
     ("Published: 2026-01-19\nThese Measures shall be valid until 31 March 2031.",
      {"published": "2026-01-19", "expires": "2031-03-31"}),
+    # issue 11, real layouts: a signature run on after the issuer (a text stored as one run
+    # of sentences), a page's timestamp or 日期 label in its first lines, a title's validity
+    ("现将有关事项通知如下：一、申报条件……请于9月15日前报送。附件：1.推荐汇总表福州市工业和信息化局2023年8月17日。",
+     {"written": "2023-08-17"}),
+    ("根据工业和信息化部2022年6月1日印发的《办法》，现将有关事项通知如下：一、申报范围……二、工作要求……",
+     {}),
+    ("广东省工业和信息化厅关于印发实施细则的通知\n2024-07-23 17:57\n各地级以上市工业和信息化主管部门：",
+     {"published": "2024-07-23"}),
+    ("2025年小巨人企业认定工作启动\n\n   日期:2025-05-25     浏览:1042\n核心提示：认定工作启动",
+     {"published": "2025-05-25"}),
+    ("2020年度厦门市专精特新中小企业名单出炉\n\n来源:厦门日报 2020-08-10 10:21 http://www.mnw.cn/\n日前，名单出炉。",
+     {"published": "2020-08-10"}),
+    ("本次复核对象为我省有效期至2023年12月31日的专精特新中小企业。",
+     {}),
+    ("Implementation Measures of Liwan District\nRelease time: 2023-09-11 15:49 Source: Liwan Government",
+     {"published": "2023-09-11"}),
+    ("These Measures shall come into force on 1 August 2022 and remain valid for five years.",
+     {"effective": "2022-08-01", "expires": "2027-07-31"}),
 ]
 # fmt: on
 

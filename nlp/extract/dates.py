@@ -126,6 +126,17 @@ class DateRoles:
         self.validity = re.compile(relative["validity_years"][language], flags)
         self.dateline = spec["dateline"][language]
         self.signature_max = spec["signature_max_line"]
+        header = spec["header"]
+        self.header_lines = header["lines"]
+        self.time_after = re.compile(header["time_after"])
+        self.header_label = re.compile(
+            "(?:" + "|".join(re.escape(label) for label in header["labels"][language]) +
+            r")\s*[:：]\s*$", flags)
+        run_in = spec["run_in_signature"]
+        self.issuer_end = re.compile(run_in["issuer_end"][language])
+        self.not_signature = re.compile(run_in["not_followed_by"][language])
+        self.signature_from = run_in["min_position"]
+        self.attributive = re.compile(spec["attributive_after"][language])
 
     def assign(self, text: str, dates: list[DateMention]) -> dict[str, str | None]:
         """Return ``{"written", "published", "effective", "expires"}`` as ISO dates or None.
@@ -140,9 +151,11 @@ class DateRoles:
             if role and roles[role] is None:
                 roles[role] = mention.date
         if roles["written"] is None:
-            roles["written"] = self._signature_date(text, dates)
+            roles["written"] = self._signature_date(text, dates) or self._run_in_signature(
+                text, dates)
         if roles["published"] is None:
-            roles["published"] = self._dateline_date(text, dates)
+            roles["published"] = self._header_date(text, dates) or self._dateline_date(
+                text, dates)
         if roles["effective"] is None:
             if self.effective_is_written.search(text):
                 roles["effective"] = roles["written"]
@@ -157,6 +170,9 @@ class DateRoles:
         for role, regex in self.labels:
             found = _last_match(regex, head)
             if found and self.label_gap.match(head[found.end():]):
+                if role == "expires" and self.attributive.match(text, mention.end):
+                    # 有效期至2023年12月31日的专精特新中小企业: the firms' titles expire then.
+                    return None
                 return role
         for role, regex in self.before.items():
             found = _last_match(regex, head)
@@ -177,6 +193,40 @@ class DateRoles:
             line = text[line_start:line_end]
             if len(line.strip()) <= self.signature_max and \
                     line.strip() == text[mention.start:mention.end].strip():
+                return mention.date
+        return None
+
+    def _run_in_signature(self, text: str, dates: list[DateMention]) -> dt.date | None:
+        """福州市工业和信息化局2023年8月17日。: a signature whose line breaks were lost (a
+        text stored as one run of sentences) still names the issuer right before the date,
+        in the text's second half and not as part of a sentence (…局2022年6月1日印发)."""
+        found = None
+        for mention in dates:
+            if mention.start < len(text) * self.signature_from:
+                continue
+            if self.issuer_end.search(text[max(0, mention.start - 32):mention.start]) and \
+                    not self.not_signature.match(text, mention.end):
+                found = mention.date
+        return found
+
+    def _header_date(self, text: str, dates: list[DateMention]) -> dt.date | None:
+        """A page's own timestamp in its first lines: a date with a time of day
+        (2024-07-23 17:57, 来源:厦门日报 2020-08-10 10:21) or after a bare 日期 label."""
+        header_end = 0
+        for _ in range(self.header_lines):
+            while header_end < len(text) and text[header_end] == "\n":
+                header_end += 1  # blank lines do not count
+            following = text.find("\n", header_end)
+            if following == -1:
+                header_end = len(text)
+                break
+            header_end = following
+        for mention in dates:
+            if mention.start >= header_end:
+                break
+            line_start = text.rfind("\n", 0, mention.start) + 1
+            if self.time_after.match(text, mention.end) or \
+                    self.header_label.search(text, line_start, mention.start):
                 return mention.date
         return None
 
