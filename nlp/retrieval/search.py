@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from policywatch.nlp.extract.kinds import is_chinese, title_subject
 from policywatch.nlp.retrieval.embeddings import Embedder
 from policywatch.nlp.retrieval.search_text import (
     concept_coverage,
@@ -541,35 +542,64 @@ def _document_kinds(store: Store, notice_ids: list[int]) -> dict[int, str | None
 #: Results near the top are compared by their text, to fold copies no edge links (the same
 #: annex as a PDF on one site and a DOCX on another; a page and its attachment of the same
 #: rules): this many candidates, this much of each text, this shingle overlap.
-DUPLICATE_WINDOW = 30
-DUPLICATE_CHARS = 3000
+DUPLICATE_WINDOW = 20
+DUPLICATE_CHARS = 2000
 DUPLICATE_JACCARD = 0.75
+DUPLICATE_TITLE_DICE = 0.6
+#: Shingles kept: those whose hash falls in one bucket of this many (a fixed sample, the
+#: same for every text, so the Jaccard estimate stays unbiased at an eighth of the cost).
+SHINGLE_SAMPLE = 8
 
 
-def _shingles(text: str) -> set[str]:
+def _shingles(text: str) -> set[int]:
     folded = re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", text).lower())
-    return {folded[i:i + 4] for i in range(max(len(folded) - 3, 0))}
+    hashes = (hash(folded[i:i + 4]) for i in range(max(len(folded) - 3, 0)))
+    return {h for h in hashes if h % SHINGLE_SAMPLE == 0}
+
+
+def _title_bigrams(title: str) -> set[str]:
+    subject = title_subject(title) if is_chinese(title) else title.lower()
+    folded = re.sub(r"[\W_\d]+", "", subject)
+    return {folded[i:i + 2] for i in range(max(len(folded) - 1, 0))}
 
 
 def _text_copies(store: Store, notice_ids: list[int]) -> list[tuple[int, int]]:
-    """Pairs of notices whose opening text is nearly the same (4-character shingles)."""
-    texts: dict[int, list[str]] = defaultdict(list)
-    if not notice_ids:
+    """Pairs of notices whose opening text is nearly the same (4-character shingles).
+
+    Only pairs whose titles name the same thing (bigram Dice of the titles' subjects, 印发
+    wrappers and file names removed) are compared by text: copies of one document keep its
+    name, so this skips nearly every pair at the cost of a title comparison.
+    """
+    if len(notice_ids) < 2:
         return []
     marks = ", ".join("?" * len(notice_ids))
+    titles = {row[0]: _title_bigrams(row[1] or "") for row in store.db.execute(
+        f"select notice_id, title from search_docs where notice_id in ({marks})", notice_ids)}
+    candidates = []
+    for position, a in enumerate(notice_ids):
+        for b in notice_ids[position + 1:]:
+            x, y = titles.get(a, set()), titles.get(b, set())
+            if x and y and 2 * len(x & y) / (len(x) + len(y)) >= DUPLICATE_TITLE_DICE:
+                candidates.append((a, b))
+    if not candidates:
+        return []
+    involved = sorted({n for pair in candidates for n in pair})
+    marks = ", ".join("?" * len(involved))
+    texts: dict[int, list[str]] = defaultdict(list)
     for notice_id, text in store.db.execute(
             f"select notice_id, text from passages where notice_id in ({marks}) "
-            "order by notice_id, ordinal", notice_ids):
+            "order by notice_id, ordinal", involved):
         if sum(len(t) for t in texts[notice_id]) < DUPLICATE_CHARS:
             texts[notice_id].append(text)
     shingles = {n: _shingles("".join(parts)[:DUPLICATE_CHARS]) for n, parts in texts.items()}
     pairs = []
-    ids = [n for n in notice_ids if len(shingles.get(n, ())) >= 50]
-    for position, a in enumerate(ids):
-        for b in ids[position + 1:]:
-            x, y = shingles[a], shingles[b]
-            if len(x & y) / len(x | y) >= DUPLICATE_JACCARD:
-                pairs.append((a, b))
+    for a, b in candidates:
+        x, y = shingles.get(a, set()), shingles.get(b, set())
+        if min(len(x), len(y)) < 8 or min(len(x), len(y)) < DUPLICATE_JACCARD * max(len(x),
+                                                                                   len(y)):
+            continue  # too short to judge, or sizes alone rule out the overlap
+        if len(x & y) / len(x | y) >= DUPLICATE_JACCARD:
+            pairs.append((a, b))
     return pairs
 
 
