@@ -67,3 +67,21 @@ def test_nlp_metadata_english_labels():
                            "Information Technology\nDate of issue: January 17, 2026")
     assert found["issuer"] == "Ministry of Industry and Information Technology"
     assert found["title"] == "Notice on the Measures"
+
+
+def test_nlp_metadata_english_document_number_compares_with_the_chinese_one():
+    from policywatch.store.doc_numbers import number_key
+
+    text = ("Notice of the Donghai Bureau of Industry and Information Technology on the "
+            "Certification of SRDI SMEs\nDong Jing  Xin Qi [2025] No.07\nTo all district bureaus:\n"
+            "Operating revenue of no less than RMB 15 million in the previous year.")
+    result = extract_notice(text, language="en")
+    assert result["doc_number"] == "Dong Jing Xin Qi [2025] No. 7"
+    assert number_key(result["doc_number"]) == number_key("东经信企〔2025〕7号")
+    assert result["title"].startswith("Notice of the Donghai Bureau")
+
+
+def test_nlp_metadata_a_cited_english_number_is_not_the_texts_own():
+    text = ("Implementation Measures\nThe Measures were created in accordance with the Interim "
+            "Measures (MIIT Qiye [2022] No. 63) and other policies.")
+    assert extract_notice(text, language="en")["doc_number"] is None

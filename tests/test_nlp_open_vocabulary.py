@@ -164,3 +164,54 @@ def test_nlp_open_vocabulary_new_metrics_have_display_names():
                    "market_rank", "product_sales_ratio", "founding_year", "projected_revenue",
                    "main_business_revenue"):
         assert names[metric]["zh"] and names[metric]["en"]
+
+
+# -- English on a par with Chinese ------------------------------------------------------
+EN = 'Certification Standards for "Little Giant" Enterprises\n'
+# fmt: off
+ENGLISH = [
+    ("Its operating revenue in the previous year was more than RMB 15 million.",
+     [("revenue", ">", 15_000_000)]),
+    ("Its R&D expenses were no less than 3% of its operating revenue.",
+     [("rd_ratio", ">=", 3)]),
+    ("Its total assets shall be no less than RMB 200 million, and its total profit in the previous year shall be positive.",
+     [("total_assets", ">=", 200_000_000), ("total_profit", ">", 0)]),
+    ("The market share of its main product ranks in the top three in the province.",
+     [("market_rank", "<=", 3)]),
+    ("The enterprise was established in or after 2015.",
+     [("founding_year", ">=", 2015)]),
+    ("It has achieved positive revenue growth in the last two years.",
+     [("revenue_growth", ">", 0)]),
+    ("Its profit margin is no less than 5%, and its main business revenue is RMB 50 million or more.",
+     [("operating_margin", ">=", 5), ("main_business_revenue", ">=", 50_000_000)]),
+    ("Its main product sales account for no less than 70% of its operating revenue.",
+     [("product_sales_ratio", ">=", 70)]),
+    ("Its projected revenue for the current year exceeds RMB 300 million.",
+     [("projected_revenue", ">", 300_000_000)]),
+    ("Its profits and taxes in the previous year were more than RMB 10 million.",
+     [("profit_and_tax", ">", 10_000_000)]),
+    ("Applications from enterprises with operating revenue below RMB 50 million will not be accepted this year.",
+     [("revenue", ">=", 50_000_000)]),
+    ("Enterprises newly recognized as Little Giants will receive a one-time reward of RMB 1 million.",
+     []),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(("text", "expected"), ENGLISH)
+def test_nlp_open_vocabulary_english(text, expected):
+    assert triples(EN + text, "en") == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Operating revenue of no less than RMB 15 million in the previous year, or, if below RMB 15 million, "
+    "new equity financing of no less than RMB 20 million in the last two years.",
+    "(3) Its operating revenue in the previous year shall be no less than RMB 15 million; if below RMB 15 "
+    "million, its new equity financing in the last two years shall be no less than RMB 20 million.",
+])
+def test_nlp_open_vocabulary_english_if_below_is_a_condition_not_a_criterion(text):
+    criteria = extract_notice(EN + text, language="en")["criteria"]
+    assert [(c["metric"], c["op"], c["value"]) for c in criteria] == [
+        ("revenue", ">=", 15_000_000), ("equity_financing", ">=", 20_000_000)]
+    condition = criteria[1]["condition"]
+    assert (condition["metric"], condition["op"], condition["value"]) == ("revenue", "<", 15_000_000)

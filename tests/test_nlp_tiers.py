@@ -70,3 +70,34 @@ def test_nlp_tiers_title_sets_the_default():
     found = extract_notice("（一）从事特定细分市场时间达到3年以上；", title="专精特新中小企业认定标准")
     assert found["tiers"] == ["srdi_sme"]
     assert found["criteria"][0]["tier"] == "srdi_sme"
+
+
+# -- issue 11: the tier comes from the document's subject, a prerequisite tier is a condition
+SUBJECT_CASES = [
+    # a Little Giant standard whose first rule names the SRDI tier as a prerequisite
+    ("专精特新“小巨人”企业认定标准\n一、申请企业应当为已认定的专精特新中小企业，并同时满足以下条件：\n"
+     "（一）从事特定细分市场时间达到3年以上；\n（二）上年度营业收入总额在1亿元以上。", "little_giant"),
+    ("专精特新“小巨人”企业认定标准\n申请企业应当为已认定的专精特新中小企业，且上年度营业收入总额在1亿元以上。",
+     "little_giant"),
+    # a provincial SRDI list named as the prerequisite in an application for Little Giants
+    ("关于组织推荐第七批专精特新“小巨人”企业的通知\n一、推荐条件\n申报企业应为有效期内的省级“专精特新”中小企业，"
+     "上年度营业收入总额在1亿元以上。", "little_giant"),
+    # no title: the subject is the 认定标准 a line names
+    ("各市工信局：\n现将专精特新“小巨人”企业认定条件通知如下：\n（一）从事特定细分市场时间达到3年以上；", "little_giant"),
+    # English
+    ('Certification Standards for "Little Giant" Enterprises\nThe applicant shall have been recognized as a '
+     "provincial SRDI SME, and its operating revenue in the previous year shall be no less than RMB 100 million.",
+     "little_giant"),
+]
+
+
+@pytest.mark.parametrize(("text", "tier"), SUBJECT_CASES)
+def test_nlp_tiers_come_from_the_subject_not_a_prerequisite(text, tier):
+    criteria = extract_notice(text)["criteria"]
+    assert criteria and {c["tier"] for c in criteria} == {tier}
+
+
+def test_nlp_tiers_english_specialized_and_innovative_smes_are_srdi():
+    text = ('(1) Provincial-level specialized and innovative small and medium-sized enterprises may apply '
+            'for the seventh batch of specialized and innovative "Little Giant" enterprises.')
+    assert extract_notice(text, language="en")["tiers"] == ["srdi_sme", "little_giant"]

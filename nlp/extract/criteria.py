@@ -301,6 +301,8 @@ class CriteriaAssembler:
         if _APPROXIMATE.match(view.text, quantity_mention.end):
             return None  # 5—10年左右, 10%左右: an estimate, not a bar
         metrics = self._metrics_for(view, quantity_mention)
+        if not metrics:
+            metrics = self._condition_on_last_threshold(view, quantity_mention, state)
         if not metrics and not self._words_before(view, quantity_mention,
                                                   view.segment(quantity_mention.start)[0]):
             # A bare number under a heading that names the metric (（一）研发费用总额：…):
@@ -355,6 +357,23 @@ class CriteriaAssembler:
         if lead is not None:
             finding.alternatives_from = len(comparisons) // len(metrics)
         return finding
+
+    def _condition_on_last_threshold(self, view: _SentenceView, quantity_mention: Mention,
+                                     state: ExtractionState) -> list[tuple[str, Mention | None]]:
+        """…不低于1500万元；if below RMB 15 million, …: a condition that names no metric
+        is on the threshold just stated (the previous sentence's, in the same clause)."""
+        seg_start, _ = view.segment(quantity_mention.start)
+        if not any(m.kind == COND_PREFIX and seg_start <= m.start < quantity_mention.start
+                   for m in view.mentions):
+            return []
+        if any(m.kind in (METRIC, RATIO) and m.start < quantity_mention.start
+               for m in view.mentions):
+            return []
+        clause_id, anchor = state.last_anchor
+        if anchor is None or clause_id != view.sentence.clause:
+            return []
+        fitted = self._fit(anchor.metric, quantity_mention.value)
+        return [(fitted, None)] if fitted else []
 
     def _shared_or_lead(self, view: _SentenceView, quantity_mention: Mention, metric: str,
                         phrase: str | None) -> str | None:

@@ -4,7 +4,8 @@ A mention is a span with a kind (``METRIC``, ``QUANTITY``, ``TIER``, ...) and a 
 (the metric id, a :class:`~nlp.numbers.Quantity`, the tier id, ...). Lexicon phrases from
 all the data files scan together in one trie regex; numbers, dates, document numbers
 (:mod:`policywatch.store.doc_numbers`, the grammar the crawler shares) and points have their
-own patterns. Overlaps resolve leftmost-longest, so ``近2年`` is a period
+own patterns (an English text's numbers too: ``Dong Jing Xin Qi [2025] No. 7``). Overlaps
+resolve leftmost-longest, so ``近2年`` is a period
 and not the quantity ``2年``, and ``2022年6月1日`` is a date and not ``2022年``.
 """
 
@@ -18,7 +19,7 @@ from typing import Any
 from policywatch.nlp.extract.dates import date_scanner
 from policywatch.nlp.extract.lexicon import PhraseTable, expand_quotes, load_data
 from policywatch.nlp.extract.numbers import quantity_scanner
-from policywatch.store.doc_numbers import find_doc_numbers
+from policywatch.store.doc_numbers import find_doc_numbers, find_english_doc_numbers
 
 # Mention kinds.
 TIER = "TIER"
@@ -144,7 +145,12 @@ class MentionScanner:
             found.append(Mention(QUANTITY, quantity.start, quantity.end, quantity))
         for date in date_scanner().scan(text):
             found.append(Mention(DATE, date.start, date.end, date.date))
-        for start, end, number in find_doc_numbers(text):
+        numbers = find_doc_numbers(text)
+        if self.language == "en":
+            # Dong Jing Xin Qi [2025] No. 7: an English text numbers itself in pinyin, written
+            # the one way store.doc_numbers writes it, so number_key compares it with 〔〕 ones.
+            numbers += find_english_doc_numbers(text)
+        for start, end, number in numbers:
             found.append(Mention(DOCNO, start, end, number))
         for kind, regexes in ((POINTS, self.points_res), (MAX_POINTS, self.max_points_res)):
             for regex in regexes:

@@ -124,8 +124,10 @@ class TiersComponent(_Component):
         context = TierContext(self.language, lines, mentions, _text(doc),
                               default=title_tiers[0] if title_tiers else None)
         if context.default is None and lines:
-            # Without a title from elsewhere, the first line (the title, as a rule) decides.
-            context.default = context.first_tier(lines[0].start, lines[0].end)
+            # Without a title from elsewhere, the first line (the title, as a rule) decides,
+            # a prerequisite named there never; without one, the 认定标准 a line names.
+            context.default = context.first_tier(lines[0].start, lines[0].end) or (
+                context.subject())
         doc._.pw_tier_context = context
         spans = [doc.char_span(m.start, m.end, label=m.value, alignment_mode="expand")
                  for m in mentions if m.kind == TIER]

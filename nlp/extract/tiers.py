@@ -61,7 +61,8 @@ class TierContext:
         self.text = text
         markers = "|".join(re.escape(p.lower()) for p in spec["prerequisite_markers"][language])
         # "已被认定为省级专精特新中小企业": a level word may stand between marker and tier.
-        self.prerequisite = re.compile(rf"(?:{markers})[^，,。；;:：]{{0,4}}$")
+        gap = spec["prerequisite_gap"][language]
+        self.prerequisite = re.compile(rf"(?:{markers}){gap}$")
         self.tiers = [m for m in mentions if m.kind == TIER and not self._is_prerequisite(m)]
         self.starts = [m.start for m in self.tiers]
         self.default = default
@@ -86,6 +87,20 @@ class TierContext:
         head = self.text[max(0, mention.start - 40):mention.start]
         head = head.lower().rstrip() if self.language == "en" else head.rstrip("“\"「《 ")
         return self.prerequisite.search(head) is not None
+
+    def subject(self) -> str | None:
+        """The tier a line names right before a standards word (专精特新“小巨人”企业认定条件):
+        the document's subject when its title names none."""
+        spec = load_data("tiers")
+        words = tuple(spec["subject_words"][self.language])
+        window = spec["subject_window"][self.language]
+        if not words:
+            return None
+        for mention in self.tiers:
+            after = self.text[mention.end:mention.end + window + max(map(len, words))]
+            if any(word in after[:window + len(word)] for word in words):
+                return mention.value
+        return None
 
     def first_tier(self, start: int, end: int) -> str | None:
         """The first tier named (not as a prerequisite) in ``text[start:end]``."""
