@@ -134,3 +134,27 @@ def test_a_page_that_states_its_repeal_makes_a_repealed_event(tmp_path: Path):
         assert "已于2026-04-01废止" in repealed[0]["summary_zh"]
         assert repealed[0]["payload"]["statement"]["successor"].startswith("青川市专精特新")
         assert derive_events(store) == []  # once
+
+
+def test_a_little_giant_standard_band_change_keeps_its_tier(tmp_path: Path):
+    """A Little Giant standard that names the SRDI tier as a prerequisite: its revision
+    changes one R&D band, and the diff files that change under little_giant, alone."""
+    texts = {}
+    for name in ("linhai-little-giant-2024.zh.txt", "linhai-little-giant-2026.zh.txt"):
+        path = HELDOUT / name
+        texts[name] = "\n".join(line for line in path.read_text(encoding="utf-8").splitlines()
+                                if not line.startswith("#"))
+    with open_store(tmp_path / "lg.db") as store:
+        upsert_source(store, {"id": "linhai", "name": "临海省工信厅", "region": "临海省"})
+        for index, text in enumerate(texts.values()):
+            record_capture(store, Capture(raw=text.encode(), text=text,
+                                          url=f"https://gxt.linhai.example.gov.cn/{index}.html",
+                                          source_id="linhai",
+                                          fields={"title": text.splitlines()[0],
+                                                  "language": "zh"}))
+            run_extraction(store)
+            run_linking(store, embedder=None)
+        (change,) = store.db.query("select * from changes where kind = 'superseded'")
+        criteria = json.loads(change["criteria_changes"])
+        assert [(c["tier"], c["metric"], c["change"], c["old"]["value"], c["new"]["value"])
+                for c in criteria] == [("little_giant", "rd_ratio", "changed", 6, 5)]
