@@ -115,6 +115,9 @@ def test_nlp_criteria_ratio_wording_turns_the_numerator_into_a_ratio():
     ("R&D expenses of no less than 1 million yuan in each of the last two years.",
      "each_of_last_2_years"),
     ("Operating revenue of at least 15 million yuan in the previous year.", "last_year"),
+    # a period written with its year: the end of the year before the text's
+    ("截至2019年底，拥有有效发明专利2项以上。", "as_of_last_year_end"),
+    ("近两个年度营业收入平均增长率不低于10%。", "last_2_years"),
 ])
 def test_nlp_criteria_periods(text, period):
     (criterion,) = extract_notice(text)["criteria"]

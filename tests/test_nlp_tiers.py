@@ -101,3 +101,11 @@ def test_nlp_tiers_english_specialized_and_innovative_smes_are_srdi():
     text = ('(1) Provincial-level specialized and innovative small and medium-sized enterprises may apply '
             'for the seventh batch of specialized and innovative "Little Giant" enterprises.')
     assert extract_notice(text, language="en")["tiers"] == ["srdi_sme", "little_giant"]
+
+
+def test_nlp_tiers_a_provincial_demonstration_list_is_srdi():
+    # A local tier is filed under the nearest canonical one (the real-text labels' convention).
+    text = "关于开展2022年河北省专精特新示范企业申报工作的通知\n申报企业上年度营业收入在2000万元以上。"
+    found = extract_notice(text)
+    assert found["tiers"] == ["srdi_sme"]
+    assert found["criteria"][0]["tier"] == "srdi_sme"

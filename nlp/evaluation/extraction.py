@@ -1,4 +1,15 @@
-"""Benchmark of the extraction stage on the labelled set shipped in ``data/extraction/``.
+"""Benchmark of the extraction stage on the labelled sets shipped in ``data/``.
+
+The sets, in the order ``policywatch bench extract`` reports them:
+
+- ``data/real/``: hand labels of the real texts of the reference pack
+  (``real-texts/``, more than 25 issuers), split by issuer into a development part (the
+  rules were tuned on it) and a held-out part never tuned on (``split.json``); negatives
+  (rewards, scoring tables, news) score precision. Reported per issuer too.
+- ``data/extraction/``: the older development set, mostly texts written for testing
+  alongside the rules (an optimistic figure).
+- ``data/extraction-heldout/``: the older held-out set, written after the rules; it holds
+  the PDF case (a standard printed to a PDF and read back as a crawl reads it).
 
 Each document ``NAME`` has its labels in ``NAME.json``: criteria (tier, metric, op, value;
 period and condition where stated), dates, tiers, metadata, clause ids and the number of
@@ -6,14 +17,17 @@ scoring-table entries. A label names its text one of two ways:
 
 - ``"file": "NAME.txt"``: a text the project wrote itself (reconstructed for testing), beside
   the label. Lines starting with ``#`` at the top (its source or the "reconstructed for
-  testing" notice) are not part of the document and are removed first.
+  testing" notice) are not part of the document and are removed first. A ``.pdf`` file is
+  read with the page reader the caller passes (``read_page``), as a crawl would read it.
 - ``"reference": "texts/x.zh.txt"``: a real text, read from the reference pack (never copied
   into the project), named relative to the pack folder. A ``.txt`` file is its text; a page
   (``govcn-pages/content_N.html``) is what the crawler's document reader makes of it, which
   the caller passes as ``read_page`` (the NLP stage does not import the crawler). Without the
   pack (or without a page reader) these documents are skipped, and the report says so.
 
-Criteria are matched on (tier, metric, op, value) as a multiset. Throughput is measured
+Criteria are matched on (tier, metric, op, value in base units) as a multiset; every
+criterion extracted from a text labelled with none is a false positive. Dates are scored
+field by field, and "where stated" on the fields a label gives a date. Throughput is measured
 warm, in the same run, next to plain ``jieba.lcut`` of the same texts (with the same user
 dictionary loaded), in CPU seconds, and reported as characters per second and their ratio.
 
@@ -42,7 +56,12 @@ from policywatch.store.reference import absent_note, reference_file, resolve_ref
 DATA = Path(__file__).resolve().parent / "data"
 DEFAULT_FIXTURES = DATA / "extraction"
 HELD_OUT = DATA / "extraction-heldout"
+REAL = DATA / "real"
+REAL_SPLITS = ("dev", "heldout")
 DATE_FIELDS = ("written", "published", "effective", "expires")
+#: Metadata the real labels give as the text states it (their ``issuer`` says who issued the
+#: text, often in words the text does not have, so it is not scored).
+REAL_METADATA = ("title", "doc_number")
 PageReader = Callable[[Path], str]
 
 
@@ -93,7 +112,13 @@ def read_labelled_text(folder: Path, labels: dict[str, Any], reference: Path | N
         FileNotFoundError: a project text is missing, or the pack lacks the named file.
     """
     if "reference" not in labels:
-        return strip_header((folder / labels["file"]).read_text(encoding="utf-8"))
+        path = folder / labels["file"]
+        if path.suffix == ".pdf":
+            # A PDF case: its text is what the crawler's reader makes of the file.
+            if not path.is_file():
+                raise FileNotFoundError(f"{path}: the label's PDF is missing")
+            return read_page(path) if read_page is not None else None
+        return strip_header(path.read_text(encoding="utf-8"))
     if reference is None:
         return None
     path = reference_file(reference, labels["reference"])
@@ -133,11 +158,48 @@ def load_labelled_set(fixtures: Path | None = None,
         text = read_labelled_text(folder, labels, reference, read_page)
         if text is None:
             skipped.append(label_path.stem)
-            reasons.add(absent_note() if reference is None else
-                        "pages of the pack need a page reader (read_page)")
+            reasons.add(absent_note() if reference is None and "reference" in labels else
+                        "pages and PDFs need a page reader (read_page)")
             continue
         documents.append(LabelledDocument(label_path.stem, text, labels))
     return LabelledSet(documents, skipped, "; ".join(sorted(reasons)))
+
+
+def real_split(folder: Path | None = None) -> dict[str, list[str]]:
+    """The text stems of each part of the real-text set (``split.json``)."""
+    folder = folder or REAL
+    return json.loads((folder / "split.json").read_text(encoding="utf-8"))
+
+
+def load_real_set(split: str, folder: Path | None = None,
+                  reference: Path | None | EllipsisType = ...) -> LabelledSet:
+    """The real texts of one part (``dev`` or ``heldout``) with their hand labels.
+
+    The texts are read from the reference pack (``real-texts/``); without it every
+    document is skipped and the set's :meth:`LabelledSet.note` says so.
+
+    Raises:
+        ValueError: an unknown split, or a label whose own split disagrees.
+        FileNotFoundError: the pack lacks a labelled text.
+    """
+    folder = folder or REAL
+    if split not in REAL_SPLITS:
+        raise ValueError(f"unknown split {split!r} ({', '.join(REAL_SPLITS)})")
+    if reference is ...:
+        reference = resolve_reference()
+    documents, skipped = [], []
+    for stem in real_split(folder)[split]:
+        labels = json.loads((folder / f"{stem}.json").read_text(encoding="utf-8"))
+        if labels.get("split") != split:
+            raise ValueError(f"{stem}: labelled {labels.get('split')!r}, listed as {split!r}")
+        if reference is None:
+            skipped.append(stem)
+            continue
+        path = reference_file(reference, labels["reference"])
+        if not path.is_file():
+            raise FileNotFoundError(f"{labels['reference']}: not in the reference pack {reference}")
+        documents.append(LabelledDocument(stem, path.read_text(encoding="utf-8"), labels))
+    return LabelledSet(documents, skipped, absent_note() if skipped else "")
 
 
 def labelled_text(name: str, fixtures: Path | None = None,
@@ -182,18 +244,28 @@ def _ratio(correct: int, total: int) -> float:
     return correct / total if total else 1.0
 
 
-def score_documents(documents: Iterable[LabelledDocument]) -> dict[str, Any]:
+def score_documents(documents: Iterable[LabelledDocument],
+                    metadata_fields: Iterable[str] = ("title", "doc_number", "issuer"),
+                    ) -> dict[str, Any]:
     """Extract every document and compare with its labels (no timing).
+
+    Args:
+        documents: the labelled documents.
+        metadata_fields: the metadata labels scored where a label gives them.
 
     Returns:
         Counts and rates: ``criteria`` (precision, recall, f1, tp, fp, fn, by language),
-        ``periods`` and ``conditions`` (on matched criteria), ``dates``, ``tiers``,
-        ``metadata``, ``clauses``, ``scoring`` and ``errors`` per document.
+        ``periods`` and ``conditions`` (on matched criteria), ``dates`` (every field, and
+        ``stated``: the fields a label gives a date), ``tiers``, ``metadata``, ``clauses``,
+        ``scoring``, ``documents_scored`` (per document: tp, fp, fn, whether its stated
+        dates are exact) and ``errors`` per document.
     """
+    metadata_fields = tuple(metadata_fields)
     tp = fp = fn = 0
     by_language: dict[str, Counter[str]] = {}
     period_ok = period_total = condition_ok = condition_total = 0
-    date_ok = date_total = docs_dates_exact = 0
+    date_ok = date_total = docs_dates_exact = stated_ok = stated_total = 0
+    per_document: dict[str, dict[str, Any]] = {}
     tier_ok = metadata_ok = metadata_total = clause_ok = clause_total = 0
     scoring_ok = language_ok = 0
     errors: dict[str, dict[str, Any]] = {}
@@ -237,22 +309,30 @@ def score_documents(documents: Iterable[LabelledDocument]) -> dict[str, Any]:
                 else:
                     doc_errors.setdefault("conditions", []).append(
                         f"{label['metric']} {label['op']} {label['value']}: {got['condition']}")
+        stated_exact = True
         if "dates" in labels:
             exact = True
             for field in DATE_FIELDS:
                 date_total += 1
-                if result["dates"][field] == labels["dates"][field]:
+                right = result["dates"][field] == labels["dates"][field]
+                if labels["dates"][field] is not None:
+                    stated_total += 1
+                    stated_ok += right
+                    stated_exact = stated_exact and right
+                if right:
                     date_ok += 1
                 else:
                     exact = False
                     doc_errors.setdefault("dates", []).append(
                         f"{field}: {result['dates'][field]} != {labels['dates'][field]}")
             docs_dates_exact += exact
+        per_document[document.name] = {"tp": doc_tp, "fp": doc_fp, "fn": doc_fn,
+                                       "dates_stated_exact": stated_exact}
         if sorted(result["tiers"]) == sorted(labels["tiers"]):
             tier_ok += 1
         else:
             doc_errors["tiers"] = f"{result['tiers']} != {labels['tiers']}"
-        for field in ("title", "doc_number", "issuer"):
+        for field in metadata_fields:
             if field in labels:
                 metadata_total += 1
                 if result[field] == labels[field]:
@@ -290,14 +370,54 @@ def score_documents(documents: Iterable[LabelledDocument]) -> dict[str, Any]:
         "conditions": {"accuracy": _ratio(condition_ok, condition_total),
                        "checked": condition_total},
         "dates": {"accuracy": _ratio(date_ok, date_total), "checked": date_total,
-                  "documents_exact": docs_dates_exact},
+                  "documents_exact": docs_dates_exact,
+                  "stated": {"accuracy": _ratio(stated_ok, stated_total), "checked": stated_total,
+                             "exact": stated_ok == stated_total}},
         "tiers": {"accuracy": _ratio(tier_ok, len(documents))},
         "metadata": {"accuracy": _ratio(metadata_ok, metadata_total), "checked": metadata_total},
         "clauses": {"accuracy": _ratio(clause_ok, clause_total), "checked": clause_total},
         "scoring": {"accuracy": _ratio(scoring_ok, len(documents))},
         "language": {"accuracy": _ratio(language_ok, len(documents))},
+        "documents_scored": per_document,
         "errors": errors,
     }
+
+
+def per_issuer(scored: Iterable[tuple[str, LabelledSet, dict[str, Any]]]
+               ) -> list[dict[str, Any]]:
+    """Criteria counts and F1 per issuer (the label's ``issuer``) of scored real sets.
+
+    Args:
+        scored: ``(split, documents, figures)`` for each part, figures from
+            :func:`score_documents` on those documents.
+
+    Returns:
+        One row per issuer and split, most labelled criteria first: ``split``, ``issuer``,
+        ``texts``, ``criteria`` (labelled), ``tp``, ``fp``, ``fn``, ``f1`` (None where the
+        issuer's texts have no criterion and none was extracted) and ``dates_exact``
+        (texts whose stated dates all came out right, of ``texts``).
+    """
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for split, documents, figures in scored:
+        for document in documents:
+            counts = figures["documents_scored"][document.name]
+            issuer = document.labels.get("issuer") or "(unknown)"
+            row = rows.setdefault((split, issuer), {
+                "split": split, "issuer": issuer, "texts": 0, "criteria": 0, "tp": 0, "fp": 0,
+                "fn": 0, "dates_exact": 0})
+            row["texts"] += 1
+            row["criteria"] += len(document.labels["criteria"])
+            for key in ("tp", "fp", "fn"):
+                row[key] += counts[key]
+            row["dates_exact"] += counts["dates_stated_exact"]
+    result = []
+    for row in rows.values():
+        empty = row["tp"] + row["fp"] + row["fn"] == 0
+        result.append({**row, "f1": None if empty else _f1(row["tp"], row["fp"], row["fn"])})
+    split_order = {split: index for index, split in enumerate(REAL_SPLITS)}
+    result.sort(key=lambda r: (split_order.get(r["split"], 9), -r["criteria"], -r["fp"],
+                               r["issuer"]))
+    return result
 
 
 def _f1(tp: int, fp: int, fn: int) -> float:
@@ -390,6 +510,95 @@ def format_report(figures: dict[str, Any]) -> str:
     if figures.get("skipped_note"):
         lines.append(figures["skipped_note"])
     return "\n".join(lines)
+
+
+def run_all(reference: Path | None | EllipsisType = ...,
+            read_page: PageReader | None = None, repeats: int = 5) -> dict[str, Any]:
+    """Score every labelled set and measure throughput, as ``bench extract`` reports them.
+
+    Returns:
+        ``real`` (``dev`` and ``heldout`` :func:`score_documents` figures of the real texts,
+        ``issuers``: :func:`per_issuer` rows, ``texts`` per part and ``skipped_note``),
+        ``development`` and ``held_out`` (the older sets, each with ``skipped_note``) and
+        ``throughput`` (extraction next to bare ``jieba.lcut`` on every text read, in the
+        same run: :func:`measure_throughput`).
+    """
+    if reference is ...:
+        reference = resolve_reference()
+    real_sets = {split: load_real_set(split, reference=reference) for split in REAL_SPLITS}
+    real: dict[str, Any] = {split: score_documents(documents, REAL_METADATA)
+                            for split, documents in real_sets.items()}
+    real["issuers"] = per_issuer((split, real_sets[split], real[split]) for split in REAL_SPLITS)
+    real["skipped_note"] = next((d.note() for d in real_sets.values() if d.note()), None)
+    old = {"development": load_labelled_set(DEFAULT_FIXTURES, reference, read_page),
+           "held_out": load_labelled_set(HELD_OUT, reference, read_page)}
+    figures: dict[str, Any] = {"real": real}
+    for name, documents in old.items():
+        figures[name] = score_documents(documents)
+        figures[name]["skipped_note"] = documents.note()
+    texts = [d.text for documents in (*real_sets.values(), *old.values()) for d in documents]
+    figures["throughput"] = measure_throughput(texts, repeats)
+    return figures
+
+
+def _set_lines(figures: dict[str, Any], metadata: str) -> list[str]:
+    criteria = figures["criteria"]
+    dates = figures["dates"]
+    negatives = sum(1 for counts in figures["documents_scored"].values()
+                    if counts["tp"] + counts["fn"] == 0)
+    return [
+        f"criteria: precision {criteria['precision']:.3f}  recall {criteria['recall']:.3f}  "
+        f"F1 {criteria['f1']:.3f}  (tp {criteria['tp']}, fp {criteria['fp']}, "
+        f"fn {criteria['fn']}; {figures['labelled_criteria']} labelled, {negatives} texts "
+        "without criteria)",
+        f"periods on matched criteria {figures['periods']['accuracy']:.3f} "
+        f"({figures['periods']['checked']}), conditions {figures['conditions']['accuracy']:.3f} "
+        f"({figures['conditions']['checked']})",
+        f"dates where stated: {dates['stated']['accuracy']:.3f} ({dates['stated']['checked']} "
+        f"fields); all fields {dates['accuracy']:.3f}, {dates['documents_exact']}/"
+        f"{figures['documents']} texts exact",
+        f"tiers {figures['tiers']['accuracy']:.3f}, metadata ({metadata}) "
+        f"{figures['metadata']['accuracy']:.3f} ({figures['metadata']['checked']})",
+    ]
+
+
+def format_all(figures: dict[str, Any]) -> list[str]:
+    """The figures of :func:`run_all` as printable lines."""
+    lines: list[str] = []
+    real = figures["real"]
+    issuers = real["issuers"]
+    for split, heading in (("dev", "development part: the rules were tuned on these"),
+                           ("heldout", "held-out part: issuers never tuned on")):
+        count = len({row["issuer"] for row in issuers if row["split"] == split})
+        lines.append(f"real texts, {heading} ({real[split]['documents']} texts by {count} "
+                     "issuers):")
+        lines += ["  " + line for line in _set_lines(real[split], "title, doc_number")]
+    if real["skipped_note"]:
+        lines.append("  " + real["skipped_note"])
+    if issuers:
+        lines.append("real texts per issuer (F1 - where none is labelled and none extracted):")
+        lines.append("  part     F1     tp  fp  fn  labelled  texts  dates exact  issuer")
+        for row in issuers:
+            f1 = "  -  " if row["f1"] is None else f"{row['f1']:.3f}"
+            lines.append(f"  {row['split']:<7}  {f1}  {row['tp']:>3} {row['fp']:>3} "
+                         f"{row['fn']:>3}  {row['criteria']:>8}  {row['texts']:>5}  "
+                         f"{row['dates_exact']:>5}/{row['texts']:<5}  {row['issuer']}")
+    for name, heading in (
+            ("development", "older development set (mostly reconstructed texts written "
+                            "alongside the rules: an optimistic figure)"),
+            ("held_out", "older held-out set (reconstructed texts written after the rules, "
+                         "with the PDF case)")):
+        set_figures = figures[name]
+        lines.append(f"{heading}: {set_figures['documents']} documents")
+        lines += ["  " + line for line in _set_lines(set_figures, "title, doc_number, issuer")]
+        if set_figures.get("skipped_note"):
+            lines.append("  " + set_figures["skipped_note"])
+    speed = figures["throughput"]
+    lines.append(f"throughput: extraction {speed['extract_chars_per_s']:,.0f} chars/s, bare "
+                 f"jieba.lcut {speed['jieba_chars_per_s']:,.0f} chars/s in the same run, ratio "
+                 f"{speed['ratio']:.2f} ({speed['characters']:,} characters of every text "
+                 "above, warm, CPU time, best of runs)")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -130,6 +130,8 @@ class MentionScanner:
         self.quantities = quantity_scanner(language)
         markers = load_data("markers")
         flags = re.IGNORECASE if language == "en" else 0
+        self.period_res = [(re.compile(pattern, flags), period)
+                           for pattern, period in load_data("periods")["patterns"][language]]
         self.points_res = [re.compile(p, flags) for p in markers["points"][language]]
         self.max_points_res = [re.compile(p, flags) for p in markers["max_points"][language]]
 
@@ -141,6 +143,9 @@ class MentionScanner:
             entry = lookup(match.group())
             if entry is not None:
                 found.append(Mention(entry.kind, match.start(), match.end(), entry.value))
+        for regex, period in self.period_res:
+            for match in regex.finditer(text):
+                found.append(Mention(PERIOD, match.start(), match.end(), period))
         for quantity in self.quantities.scan(text):
             found.append(Mention(QUANTITY, quantity.start, quantity.end, quantity))
         for date in date_scanner().scan(text):
