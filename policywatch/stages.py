@@ -42,16 +42,21 @@ def throttled_progress(echo: Echo, label: str, every_s: float = 2.0) -> Progress
 
 
 def process_pending(store: Store, echo: Echo | None = None,
-                    progress_echo: Echo | None = None) -> dict[str, Any]:
-    """Run every NLP step over what is pending; return each step's counts.
+                    progress_echo: Echo | None = None, *, derive: bool = True
+                    ) -> dict[str, Any]:
+    """Run every NLP step over what is pending, then derive the alert events the new rows
+    make; return each step's counts.
 
     A document that fails one step is counted, named and skipped (its traceback goes to
-    the log file); the others are processed.
+    the log file); the others are processed. Events are derived here (and by ``notify``)
+    so that ``alerts`` and ``feed`` only read.
 
     Args:
         store: the open store.
         echo: one summary line per step.
         progress_echo: running counts during long steps (stderr in the CLI).
+        derive: derive events after the NLP steps (incremental: only from rows stored
+            since the last derivation).
     """
     from policywatch.nlp.extract.stage import run_extraction
     from policywatch.nlp.link.linking import run_linking
@@ -92,4 +97,10 @@ def process_pending(store: Store, echo: Echo | None = None,
     say(f"search index: {figures['index']['notices']} notices as "
         f"{figures['index']['passages']} passages, {figures['index']['embedded']} vectors"
         + (f" ({rate:.0f} passages/s)" if rate else ""))
+    if derive:
+        from policywatch.alerts.events import derive_events
+        from policywatch.settings import alert_settings
+
+        figures["events"] = len(derive_events(store, settings=alert_settings()))
+        say(f"events: {figures['events']} new")
     return figures

@@ -42,11 +42,6 @@ def _dumps(value: Any) -> str:
 
 
 # -- events ------------------------------------------------------------------------------
-def event_keys(store: Store) -> set[str]:
-    """The ``dedup_key`` of every recorded event (deriving checks candidates against it)."""
-    return {row[0] for row in store.db.execute("select dedup_key from events")}
-
-
 def save_event(store: Store, event: dict[str, Any]) -> int | None:
     """Record an event unless its ``dedup_key`` exists; return the new id, or None.
 
@@ -125,6 +120,23 @@ def recent_events(store: Store, limit: int = 50, types: Iterable[str] | None = N
 def last_event_id(store: Store) -> int:
     """The highest event id (0 when there is none)."""
     return int(store.db.execute("select coalesce(max(id), 0) from events").fetchone()[0])
+
+
+# -- watermarks --------------------------------------------------------------------------
+def read_mark(store: Store, name: str) -> int:
+    """The watermark ``name`` (``stage_marks``): how far a stage has read; 0 at first."""
+    row = store.db.execute("select value from stage_marks where name = ?", [name]).fetchone()
+    return int(row[0]) if row else 0
+
+
+def advance_mark(store: Store, name: str, value: int) -> None:
+    """Move watermark ``name`` up to ``value`` (never down: two runs that read overlapping
+    ranges leave the higher mark)."""
+    with store.db.atomic():
+        store.db.execute(
+            "insert into stage_marks (name, value, updated_at) values (?, ?, ?) on conflict"
+            "(name) do update set value = max(value, excluded.value), "
+            "updated_at = excluded.updated_at", [name, value, utc_now()])
 
 
 # -- subscriptions -----------------------------------------------------------------------

@@ -50,11 +50,11 @@ def build_measures_db(path: Path) -> None:
             upsert_source(store, {"id": source, "name": source, "region": region,
                                   "language": language})
         record_notices(store, NOTICES)
-        process_pending(store)
+        process_pending(store, derive=False)
     with open_store(path) as store:
         wait_next_second()
         record_notices(store, LATER)
-        process_pending(store)
+        process_pending(store, derive=False)
 
 
 def wait_next_second() -> None:

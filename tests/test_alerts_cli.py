@@ -102,7 +102,20 @@ def test_alerts_cli_notify_channel_down_exits_zero_and_alerts_shows_it(runner, m
     assert json.loads(invoke(runner, measures_db, "alerts", "--json").output)["failures"] == []
 
 
+def test_alerts_cli_alerts_only_reads_and_says_when_events_are_stale(runner, measures_db):
+    before = invoke(runner, measures_db, "alerts")
+    assert "No events yet" in before.output
+    assert "events may be stale" in before.output and "changes" in before.output
+    assert json.loads(invoke(runner, measures_db, "alerts", "--json").output)["not_derived"]
+    with open_store(measures_db) as store:
+        assert store.db.execute("select count(*) from events").fetchone()[0] == 0
+    invoke(runner, measures_db, "notify")  # derives (nothing to send: no subscription)
+    after = invoke(runner, measures_db, "alerts")
+    assert "No events yet" not in after.output and "stale" not in after.output
+
+
 def test_alerts_cli_alerts_lists_events_with_both_summaries(runner, measures_db):
+    invoke(runner, measures_db, "notify")  # derives the events (alerts only reads)
     result = invoke(runner, measures_db, "alerts", "--type", "criteria_changed")
     assert result.exit_code == 0, result.output
     assert REVENUE_ZH in result.output and REVENUE_EN in result.output
@@ -115,6 +128,7 @@ def test_alerts_cli_alerts_lists_events_with_both_summaries(runner, measures_db)
 
 
 def test_alerts_cli_feed_file_is_valid_atom(runner, measures_db, tmp_path):
+    invoke(runner, measures_db, "notify")  # derives the events (feed only reads)
     output = tmp_path / "alerts.xml"
     result = invoke(runner, measures_db, "feed", "-o", str(output))
     assert result.exit_code == 0, result.output
@@ -161,7 +175,7 @@ def fetch(url: str) -> tuple[int, bytes, str]:
 
 
 def test_alerts_cli_serve_publishes_feed_alerts_and_diffs(runner, measures_db):
-    invoke(runner, measures_db, "alerts")  # derive the events and their diffs
+    invoke(runner, measures_db, "notify")  # derive the events and their diffs
     server = make_server(measures_db, "127.0.0.1", 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

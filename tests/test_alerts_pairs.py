@@ -121,13 +121,13 @@ def test_alerts_pair_verdict(tmp_path, label):
     assert capture_page(db_path, source, before_url, (folder / "before.html").read_bytes()) \
         == "new"
     with open_store(db_path) as store:
-        process_pending(store)
+        process_pending(store, derive=False)  # the test derives
         baseline = derive_events(store, today=TODAY)
     assert [e["type"] for e in baseline] == ["new_measure"]
     next_second()
     status = capture_page(db_path, source, after_url, (folder / "after.html").read_bytes())
     with open_store(db_path) as store:
-        process_pending(store)
+        process_pending(store, derive=False)  # the test derives
         events = derive_events(store, today=TODAY)
         versions = store.db["versions"].count
         changes = store.db["changes"].count

@@ -30,7 +30,7 @@ from typing import Any
 
 from policywatch.settings import AlertSettings
 from policywatch.store import Store
-from policywatch.store.alerts import event_keys, save_event
+from policywatch.store.alerts import advance_mark, read_mark, save_event
 from policywatch.store.db import sidecar_path
 
 PRODUCER = "policywatch.alerts.v1"
@@ -230,27 +230,47 @@ def write_change_diff(store: Store, change: dict[str, Any]) -> Path:
 
 
 # -- the derivations ---------------------------------------------------------------------
-def _linked_notices(store: Store) -> list[int]:
-    return [r[0] for r in store.db.execute(
-        "select n.id from notices n join lineage_notices l on l.notice_id = n.id where "
-        "n.kind in ('page', 'file') and n.latest_version_id is not null order by n.id")]
+def _linked_notices(store: Store, notice_ids: Iterable[int]) -> list[int]:
+    """Those of ``notice_ids`` that are linked pages or files with a version, in id order."""
+    found: list[int] = []
+    ids = sorted(set(notice_ids))
+    for start in range(0, len(ids), 500):
+        marks, values = _in(ids[start:start + 500])
+        found += [r[0] for r in store.db.execute(
+            "select n.id from notices n join lineage_notices l on l.notice_id = n.id where "
+            f"n.kind in ('page', 'file') and n.latest_version_id is not null and n.id in "
+            f"({marks}) order by n.id", values)]
+    return sorted(found)
 
 
-def _new_measure_events(store: Store, clusters: dict[int, int], known: set[str]
-                        ) -> list[dict[str, Any]]:
-    linked = _linked_notices(store)
-    linked_set = set(linked)
+def _outgoing_edge_types(store: Store, notice_ids: Iterable[int]) -> dict[int, set[str]]:
     outgoing: dict[int, set[str]] = {}
-    for source, kind in store.db.execute(
-            "select source_notice_id, type from edges where type in "
-            "('supersedes', 'amends', 'same_as', 'translation_of')").fetchall():
-        outgoing.setdefault(source, set()).add(kind)
+    ids = sorted(set(notice_ids))
+    for start in range(0, len(ids), 500):
+        marks, values = _in(ids[start:start + 500])
+        for source, kind in store.db.execute(
+                "select source_notice_id, type from edges where type in "
+                "('supersedes', 'amends', 'same_as', 'translation_of') and source_notice_id in "
+                f"({marks})", values).fetchall():
+            outgoing.setdefault(source, set()).add(kind)
+    return outgoing
+
+
+def _new_measure_events(store: Store, clusters: dict[int, int], known: KnownKeys,
+                        candidates: Iterable[int]) -> list[dict[str, Any]]:
+    """``new_measure`` for the clusters of ``candidates`` (notices linked, or given an edge,
+    since the last derivation)."""
     groups = _members(clusters)
+    roots = {clusters.get(n, n) for n in candidates}
+    involved = {m for root in roots for m in groups.get(root, {root})}
+    linked = _linked_notices(store, involved)
+    linked_set = set(linked)
+    outgoing = _outgoing_edge_types(store, linked_set)
     events = []
     seen: set[int] = set()
     for notice_id in linked:
         root = clusters.get(notice_id, notice_id)
-        if root in seen:
+        if root in seen or root not in roots:
             continue
         seen.add(root)
         key = f"new_measure:notice:{root}"
@@ -298,10 +318,22 @@ def _change_key(change: dict[str, Any], versions: dict[int, dict[str, Any]],
             f"{clusters.get(new_notice, new_notice)}")
 
 
+def _rows_with_ids(store: Store, table: str, ids: Iterable[int], where: str = "1"
+                   ) -> list[dict[str, Any]]:
+    """Rows of ``table`` with these ids (and ``where``), in id order."""
+    wanted = sorted(set(ids))
+    rows: list[dict[str, Any]] = []
+    for start in range(0, len(wanted), 500):
+        marks, values = _in(wanted[start:start + 500])
+        rows += store.db.query(f"select * from {table} where id in ({marks}) and {where}",
+                               values)
+    return sorted(rows, key=lambda row: row["id"])
+
+
 def _change_events(store: Store, clusters: dict[int, int], write_diffs: bool,
-                   known: set[str]) -> list[dict[str, Any]]:
+                   known: KnownKeys, change_ids: Iterable[int]) -> list[dict[str, Any]]:
     events = []
-    changes = list(store.db.query("select * from changes order by id"))
+    changes = _rows_with_ids(store, "changes", change_ids)
     if not changes:
         return events
     versions = _version_rows(store, {c["old_version_id"] for c in changes}
@@ -355,9 +387,9 @@ def _change_events(store: Store, clusters: dict[int, int], write_diffs: bool,
 
 
 def _repealed_events(store: Store, clusters: dict[int, int], write_diffs: bool,
-                     known: set[str]) -> list[dict[str, Any]]:
+                     known: KnownKeys, edge_ids: Iterable[int]) -> list[dict[str, Any]]:
     events = []
-    for edge in store.db.query("select * from edges where type = 'supersedes' order by id"):
+    for edge in _rows_with_ids(store, "edges", edge_ids, "type = 'supersedes'"):
         old_id, new_id = edge["target_notice_id"], edge["source_notice_id"]
         key = f"repealed:notice:{clusters.get(old_id, old_id)}"
         if key in known:
@@ -394,12 +426,13 @@ def _repealed_events(store: Store, clusters: dict[int, int], write_diffs: bool,
 
 
 def _stated_repeal_events(store: Store, clusters: dict[int, int], write_diffs: bool,
-                          known: set[str]) -> list[dict[str, Any]]:
+                          known: KnownKeys, change_ids: Iterable[int]
+                          ) -> list[dict[str, Any]]:
     """A page whose new version says it is repealed (该文件已于…废止) is a repeal, whether or
     not its successor is in the store (when it is, the supersedes edge's event came first
     and the shared key keeps this one out)."""
     events = []
-    for change in store.db.query("select * from changes where repeal is not null order by id"):
+    for change in _rows_with_ids(store, "changes", change_ids, "repeal is not null"):
         versions = _version_rows(store, [change["new_version_id"]])
         new = versions.get(change["new_version_id"])
         if new is None:
@@ -433,13 +466,23 @@ def _stated_repeal_events(store: Store, clusters: dict[int, int], write_diffs: b
 
 
 def _effective_soon_events(store: Store, clusters: dict[int, int], today: date, days: int,
-                           known: set[str]) -> list[dict[str, Any]]:
+                           known: KnownKeys) -> list[dict[str, Any]]:
+    """Measures taking effect or expiring between ``today`` and ``days`` later.
+
+    Driven by the calendar, not by new rows: a date comes into the window as days pass.
+    SQLite picks the extractions whose dates fall in the window (ISO dates compare as
+    text), so Python reads only those.
+    """
     horizon = today + timedelta(days=days)
     found: dict[str, dict[str, Any]] = {}
+    window = [today.isoformat(), horizon.isoformat() + "~"] * 2
     for row in store.db.query(
             "select n.id as notice_id, e.dates from notices n join extractions e on "
             "e.version_id = n.latest_version_id where n.kind in ('page', 'file') and "
-            "e.id in (select max(id) from extractions group by version_id) order by n.id"):
+            "(json_extract(e.dates, '$.effective') between ? and ? or "
+            "json_extract(e.dates, '$.expires') between ? and ?) and "
+            "e.id = (select max(x.id) from extractions x where x.version_id = e.version_id) "
+            "order by n.id", window):
         dates = json.loads(row["dates"] or "{}")
         for which in ("effective", "expires"):
             try:
@@ -477,15 +520,29 @@ def _effective_soon_events(store: Store, clusters: dict[int, int], today: date, 
     return events
 
 
-def _source_broken_events(store: Store, threshold: int, known: set[str]
-                          ) -> list[dict[str, Any]]:
+def _source_broken_events(store: Store, threshold: int, known: KnownKeys,
+                          run_ids: Iterable[int]) -> list[dict[str, Any]]:
+    """``source_broken`` for the sources of crawl runs started or finished since the last
+    derivation (only a new run can start or lengthen a streak)."""
+    ids = sorted(set(run_ids))
+    sources: set[str] = set()
+    for start in range(0, len(ids), 500):
+        marks, values = _in(ids[start:start + 500])
+        sources.update(r[0] for r in store.db.execute(
+            "select distinct json_extract(args, '$.source') from runs where kind = 'crawl' "
+            f"and json_valid(args) and id in ({marks})", values) if r[0])
     runs: dict[str, list[dict[str, Any]]] = {}
-    for row in store.db.query(
-            "select id, status, json_extract(args, '$.source') as source, started_at, "
-            "finished_at from runs where kind = 'crawl' and status not in "
-            "('running', 'interrupted') order by id desc"):
-        if row["source"]:
-            runs.setdefault(row["source"], []).append(row)
+    for source_id in sorted(sources):
+        history = runs.setdefault(source_id, [])
+        # Newest first, up to the first run that went well: that is the whole streak.
+        for row in store.db.query(
+                "select id, status, json_extract(args, '$.source') as source, started_at, "
+                "finished_at from runs where kind = 'crawl' and status not in "
+                "('running', 'interrupted') and json_valid(args) and "
+                "json_extract(args, '$.source') = ? order by id desc", [source_id]):
+            history.append(row)
+            if row["status"] not in BROKEN_STATUSES:
+                break
     events = []
     for source_id, history in sorted(runs.items()):
         streak = []
@@ -532,7 +589,7 @@ def _source_broken_events(store: Store, threshold: int, known: set[str]
     return events
 
 
-def _eligibility_events(store: Store, clusters: dict[int, int], known: set[str]
+def _eligibility_events(store: Store, clusters: dict[int, int], known: KnownKeys
                         ) -> list[dict[str, Any]]:
     """Status flips of profile subscriptions, with the facets every event has and the
     change's full diff when one was written."""
@@ -549,13 +606,52 @@ def _eligibility_events(store: Store, clusters: dict[int, int], known: set[str]
     return events
 
 
+#: The ``stage_marks`` row holding the last ``derivation_log`` id derivation has read.
+WATERMARK = "events.derivation_log"
+
+
+class KnownKeys:
+    """The ``dedup_key`` of every recorded event, asked of the store one key at a time (the
+    unique index answers), plus the keys this derivation has produced."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.added: set[str] = set()
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.added or self.store.db.execute(
+            "select 1 from events where dedup_key = ?", [key]).fetchone() is not None
+
+    def add(self, key: str) -> None:
+        self.added.add(key)
+
+    def update(self, keys: Iterable[str]) -> None:
+        self.added.update(keys)
+
+
+def pending_derivation(store: Store) -> dict[str, int]:
+    """How many logged rows event derivation has not read yet, by table (``changes``,
+    ``edges``, ``lineage_notices``, ``runs``): what ``alerts`` and ``feed`` call stale."""
+    mark = read_mark(store, WATERMARK)
+    return {source: count for source, count in store.db.execute(
+        "select source, count(*) from derivation_log where id > ? group by source",
+        [mark]).fetchall()}
+
+
 def derive_events(store: Store, *, settings: AlertSettings | None = None,
                   today: date | None = None, write_diffs: bool = True
                   ) -> list[dict[str, Any]]:
-    """Derive every event not recorded yet, record them, and return them (with ids).
+    """Derive the events the store's new rows make, record them, and return them (with ids).
 
-    Run after extraction and linking (``policywatch process``): changes, edges and dates
-    come from those stages. Rerunning derives nothing twice.
+    Incremental: reads only what ``derivation_log`` lists after the watermark (changes,
+    edges, notices linked again, crawl runs; the triggers of migration m012 log them in
+    commit order), then moves the watermark to the last entry read, after the events are
+    recorded (a run that dies in between derives those rows again, and their keys keep
+    them from being recorded twice). Dates coming into the ``effective_soon`` window are
+    found by a query on the window; profile flips by
+    :func:`policywatch.eligibility.changes.profile_events` from its own version mark.
+    Run after extraction and linking (``policywatch process`` does): changes, edges and
+    dates come from those stages. Rerunning derives nothing twice.
 
     Args:
         store: the open store.
@@ -567,15 +663,25 @@ def derive_events(store: Store, *, settings: AlertSettings | None = None,
 
     settings = settings or AlertSettings()
     today = today or datetime.now(UTC).date()
+    mark = read_mark(store, WATERMARK)
+    logged: dict[str, set[int]] = {"changes": set(), "edges": set(), "lineage_notices": set(),
+                                   "runs": set()}
+    last = mark
+    for entry_id, source, row_id in store.db.execute(
+            "select id, source, row_id from derivation_log where id > ? order by id", [mark]):
+        logged.setdefault(source, set()).add(row_id)
+        last = entry_id
+    edge_ends = {n for row in _rows_with_ids(store, "edges", logged["edges"])
+                 for n in (row["source_notice_id"], row["target_notice_id"])}
     clusters = notice_clusters(store)
-    known = event_keys(store)  # one read; each derivation adds the keys it produces
+    known = KnownKeys(store)  # each derivation adds the keys it produces
     candidates = [
-        *_new_measure_events(store, clusters, known),
-        *_change_events(store, clusters, write_diffs, known),
-        *_repealed_events(store, clusters, write_diffs, known),
-        *_stated_repeal_events(store, clusters, write_diffs, known),
+        *_new_measure_events(store, clusters, known, logged["lineage_notices"] | edge_ends),
+        *_change_events(store, clusters, write_diffs, known, logged["changes"]),
+        *_repealed_events(store, clusters, write_diffs, known, logged["edges"]),
+        *_stated_repeal_events(store, clusters, write_diffs, known, logged["changes"]),
         *_effective_soon_events(store, clusters, today, settings.effective_soon_days, known),
-        *_source_broken_events(store, settings.source_broken_runs, known),
+        *_source_broken_events(store, settings.source_broken_runs, known, logged["runs"]),
         *_eligibility_events(store, clusters, known),
     ]
     recorded = []
@@ -584,4 +690,8 @@ def derive_events(store: Store, *, settings: AlertSettings | None = None,
         event_id = save_event(store, event)
         if event_id is not None:
             recorded.append({**event, "id": event_id})
+    if last > mark:
+        advance_mark(store, WATERMARK, last)
+        with store.db.atomic():  # what every derivation has read is of no further use
+            store.db.execute("delete from derivation_log where id <= ?", [last])
     return recorded

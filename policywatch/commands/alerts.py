@@ -120,6 +120,21 @@ def _pending_note(store: Any) -> str | None:
             "processed yet; their events come after `policywatch process`")
 
 
+def _stale_note(store: Any) -> str | None:
+    """What event derivation has not read yet (read-only commands never derive), or None."""
+    from policywatch.alerts.events import pending_derivation
+
+    pending = pending_derivation(store)
+    if not pending:
+        return None
+    what = ", ".join(f"{count} {name}" for name, count in (
+        ("changes", pending.get("changes", 0)), ("links", pending.get("edges", 0)),
+        ("notices linked", pending.get("lineage_notices", 0)),
+        ("crawl runs", pending.get("runs", 0))) if count)
+    return (f"events may be stale: {what} stored since events were last derived "
+            "(`policywatch process` or `notify` derives them)")
+
+
 # -- alerts ------------------------------------------------------------------------------
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print events and failures as JSON.")
@@ -134,8 +149,9 @@ def alerts(app: AppContext, as_json: bool, limit: int, types: tuple[str, ...],
            config: Path | None) -> None:
     """List recent change events and the deliveries that did not go out.
 
-    New events are derived first from what ``policywatch process`` stored (changes,
-    repeals, new measures, dates, source health); nothing is sent (that is ``notify``).
+    Reads only: events are derived by ``policywatch process`` and ``notify`` (changes,
+    repeals, new measures, dates, source health), and a line says when rows stored since
+    then wait for derivation; nothing is sent (that is ``notify``).
     Each event has its summary in Chinese and English (cut at 400 characters; --json has
     all of it) and the path of its full diff. Then the ledger's counts (the line
     ``notify`` prints) and one line per failed, deferred and dead delivery; targets show
@@ -147,18 +163,18 @@ def alerts(app: AppContext, as_json: bool, limit: int, types: tuple[str, ...],
     """
     from policywatch.alerts import clip
     from policywatch.alerts.channels import type_label
-    from policywatch.alerts.events import derive_events
+    from policywatch.alerts.events import pending_derivation
     from policywatch.alerts.report import alerts_document
     from policywatch.alerts.targets import mask_target
     from policywatch.store.alerts import delivery_counts, delivery_failures, recent_events
 
     settings, _ = _settings(config)
     store = app.store()
-    derive_events(store, settings=settings)
     if as_json:
         document = alerts_document(store, limit=limit, public_url=settings.public_url)
         if types:
             document["events"] = [e for e in document["events"] if e["type"] in types]
+        document["not_derived"] = pending_derivation(store)
         echo_json(document)
         return
     events = recent_events(store, limit=limit, types=types)
@@ -176,6 +192,9 @@ def alerts(app: AppContext, as_json: bool, limit: int, types: tuple[str, ...],
     note = _pending_note(store)
     if note:
         click.echo(f"note: {note} (`policywatch notify` processes them first)")
+    stale = _stale_note(store)
+    if stale:
+        click.echo(f"note: {stale}")
     counts = delivery_counts(store)
     click.echo(describe_totals(counts))
     failures = delivery_failures(store, limit=None)
@@ -612,20 +631,23 @@ def feed(app: AppContext, output: Path, limit: int, subscription_id: int | None,
     """Write the Atom feed of recent events.
 
     Atom 1.0: one entry per event with both summaries, links to the notices and to the
-    full diff (a URL when [alerts] public_url is set, else a file:// path).
+    full diff (a URL when [alerts] public_url is set, else a file:// path). Writes only the
+    file: events are derived by `policywatch process` and `notify` (a line on stderr says
+    when rows stored since then wait for derivation).
 
     Example:
 
         policywatch feed -o alerts.xml
     """
     from policywatch.alerts.channels import atom_feed, write_file_atomically
-    from policywatch.alerts.events import derive_events
     from policywatch.alerts.subscriptions import select_events
     from policywatch.store.alerts import get_subscription, recent_events
 
     settings, _ = _settings(config)
     store = app.store()
-    derive_events(store, settings=settings)
+    stale = _stale_note(store)
+    if stale:
+        click.echo(f"note: {stale}", err=True)
     if subscription_id is not None:
         subscription = get_subscription(store, subscription_id)
         if subscription is None:
