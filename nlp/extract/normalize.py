@@ -41,6 +41,7 @@ from policywatch.nlp.extract.lexicon import load_data
 from policywatch.nlp.extract.mentions import (
     CMP_PREFIX,
     CMP_SUFFIX,
+    DATE,
     DOCNO,
     METRIC,
     PERIOD,
@@ -48,6 +49,7 @@ from policywatch.nlp.extract.mentions import (
     RATIO,
     Mention,
     mention_scanner,
+    resolve_overlaps,
 )
 from policywatch.store.doc_numbers import find_english_doc_numbers, is_doc_number
 
@@ -55,9 +57,20 @@ from policywatch.store.doc_numbers import find_english_doc_numbers, is_doc_numbe
 # CJK punctuation, full-width forms): a break beside one of them joins with nothing.
 _CJK = re.compile("[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 _HYPHEN_BREAK = re.compile(r"[A-Za-z]-$")
+# The wide (W) and full-width (F) characters of Unicode's East Asian Width, in blocks:
+# Hangul Jamo, CJK radicals to Yi, Hangul, compatibility ideographs, vertical and small
+# forms, full-width forms, ideographs beyond the BMP.
+_WIDE = re.compile("[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\ua4cf"
+                   "\uac00-\ud7a3\uf900-\ufaff\ufe10-\ufe19\ufe30-\ufe6f\uff00-\uff60"
+                   "\uffe0-\uffe6\U00020000-\U0003fffd]")
 # How far around a break a phrase that straddles it is looked for (the longest rule
 # phrases are about this long).
 _WINDOW = {"zh": 24, "en": 64}
+# A date or a document number standing alone is a short line, with a digit or 年 in it.
+_ALONE_MAX = 48
+_NUMERIC = re.compile("[0-9０-９年〇零一二两三四五六七八九十百千万亿%％]")
+# How far from a break a number may stand and still make a threshold cut by it.
+_NUMBER_REACH = 10
 _LEADS_TO_NUMBER = frozenset({CMP_PREFIX, METRIC, RATIO, PERIOD})
 
 
@@ -67,7 +80,7 @@ def display_width(line: str) -> int:
     >>> display_width("营业收入100万元"), display_width("revenue")
     (15, 7)
     """
-    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in line)
+    return len(line) + len(_WIDE.findall(line))
 
 
 class LineJoiner:
@@ -134,16 +147,20 @@ class LineJoiner:
         return None
 
     def _joins(self, before: str, after: str, wrap: int | None) -> bool:
+        # Cheap tests first: most lines end a sentence, start a clause or fill the width,
+        # and only the rest need the rule phrases scanned across the break.
         if self.sentence_end.search(before) or _stands_alone(after):
             return False
-        cut = self._cut(before, after)
-        if cut in ("inside", "after_comparator"):
-            # A phrase or an amount cut in two, or an amount after its comparator: even a
-            # line that reads as numbered ("no less than\n1 million yuan") continues.
-            return True
         if self._starts_clause(after):
-            return False
-        if cut == "between" or self.continuation.match(after) or self.open_end.search(before):
+            # Only an amount cut from its comparator or unit continues into a line that
+            # reads as numbered ("no less than\n1 million yuan", "RMB\n15 million").
+            return after[0].isdigit() and self._cut(before, after) in (
+                "inside", "after_comparator")
+        if self.continuation.match(after) or self.open_end.search(before):
+            return True
+        if self.language == "zh" and self._full(before, wrap):
+            return True
+        if self._cut(before, after) is not None:
             return True
         if self.language == "en":
             # An English sentence that goes on in lower case (or in a word broken at its
@@ -151,7 +168,7 @@ class LineJoiner:
             # heading, and English lines are too ragged for the width to tell.
             return (after[0].islower() or bool(_HYPHEN_BREAK.search(before))
                     or (self._opens_with_amount(after) and before[-1].islower()))
-        return self._full(before, wrap)
+        return False
 
     def _full(self, line: str, wrap: int | None) -> bool:
         return wrap is not None and wrap - self.slack <= display_width(line) <= wrap
@@ -163,9 +180,24 @@ class LineJoiner:
         return numbered is not None
 
     def _opens_with_amount(self, line: str) -> bool:
+        if not line[0].isdigit():
+            return False
         found = self.scanner.quantities.scan(line[:_WINDOW[self.language]])
         return bool(found) and found[0].start == 0 and (
             found[0].unit is not None or found[0].scaled)
+
+    def _window_mentions(self, window: str, cut: int) -> list[Mention]:
+        """Rule phrases, amounts and dates of a few characters around a break (what can be
+        cut in two; document numbers and points cannot matter here)."""
+        found = [Mention(entry.kind, match.start(), match.end(), entry.value)
+                 for match in self.scanner.phrase_re.finditer(window)
+                 if (entry := self.scanner.table.lookup(match.group())) is not None]
+        if _NUMERIC.search(window, max(0, cut - _NUMBER_REACH), cut + _NUMBER_REACH):
+            # Amounts and dates only where a number stands near the break.
+            found += [Mention(QUANTITY, q.start, q.end, q)
+                      for q in self.scanner.quantities.scan(window)]
+            found += [Mention(DATE, d.start, d.end, d.date) for d in date_scanner().scan(window)]
+        return resolve_overlaps(found)
 
     def _cut(self, before: str, after: str) -> str | None:
         """``inside`` when the break cuts a rule phrase or an amount in two,
@@ -175,7 +207,7 @@ class LineJoiner:
         left, gap, right = _glue_parts(before[-window:], after[:window],
                                        self.language == "zh")
         cut, resume = len(left), len(left) + len(gap)
-        mentions = self.scanner.scan(left + gap + right)
+        mentions = self._window_mentions(left + gap + right, cut)
         if any(m.start < cut and m.end > resume and _cuttable(m) for m in mentions):
             return "inside"
         ending = [m for m in mentions if m.end == cut]
@@ -207,6 +239,8 @@ def _cuttable(mention: Mention) -> bool:
 def _stands_alone(line: str) -> bool:
     """A line that is one date (under a signature) or one document number (under a
     title): it is never the end of the line above, however full that line is."""
+    if len(line) > _ALONE_MAX or not _NUMERIC.search(line):
+        return False
     if is_doc_number(line):
         return True
     numbers = find_english_doc_numbers(line)
