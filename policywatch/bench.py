@@ -594,3 +594,18 @@ def bench_web(echo: Echo, notices: int = 100_000, reference: Path | None = None
 
 
 BENCHMARKS["web"] = bench_web
+
+
+# -- scale: start-up time, the vector index ---------------------------------------------
+
+
+def bench_startup(echo: Echo, repeats: int = 5) -> dict[str, Any]:
+    """A cold ``policywatch search`` on a small database without vectors against
+    ``policywatch --version``, best of ``repeats`` fresh processes each
+    (:mod:`policywatch.startup_bench`)."""
+    from policywatch.startup_bench import bench_startup as run
+
+    return run(echo, repeats=repeats)
+
+
+BENCHMARKS["startup"] = bench_startup

@@ -12,7 +12,8 @@ from policywatch.commands.context import AppContext, echo_json, main_errors
 
 @click.command()
 @click.argument("name", type=click.Choice(
-    ["crawl", "extract", "link", "search-quality", "search-speed", "embed", "check", "web"]))
+    ["crawl", "extract", "link", "search-quality", "search-speed", "embed", "check", "web",
+     "startup"]))
 @click.option("--pages", type=click.IntRange(20, 100_000), default=300, show_default=True,
               help="Pages in the synthetic replay (crawl benchmark).")
 @click.option("--notices", type=click.IntRange(100, 1_000_000), default=100_000,
@@ -65,6 +66,10 @@ def bench(ctx: click.Context, name: str, pages: int, notices: int, passages: int
     model and index loaded once): GET /api/search latency over HTTP, p50/p95 after a
     warm-up pass, against in-process search() on the same queries in the same run.
 
+    startup: a cold `policywatch search` (a Chinese and an English query) on a 3-notice
+    database without vectors against `policywatch --version`, best of 5 fresh processes
+    each, and which heavy modules (torch, sentence-transformers, USE, spaCy) it imported.
+
     Example:
 
         policywatch bench crawl --pages 300
@@ -83,7 +88,7 @@ def bench(ctx: click.Context, name: str, pages: int, notices: int, passages: int
         app = ctx.find_object(AppContext)
         db = app.db_option if app is not None else None
         options = {"profiles": profiles, "db": Path(db) if db else None}
-    if name != "link":
+    if name not in {"link", "startup"}:
         options["reference"] = resolve_reference(reference)
     figures = BENCHMARKS[name](click.echo, **options)
     if as_json:
