@@ -18,7 +18,8 @@ from policywatch.store.runs import finish_run, start_run
 
 # Scrapy counters worth keeping next to ours in the runs log.
 _SCRAPY_COUNTERS = (
-    "downloader/request_count", "downloader/response_count", "item_scraped_count",
+    "downloader/request_count", "downloader/response_count", "downloader/response_bytes",
+    "item_scraped_count",
     "item_dropped_count", "response_received_count", "log_count/ERROR",
     "robotstxt/forbidden", "retry/count", "elapsed_time_seconds",
 )

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from policywatch.errors import PolicywatchError
+from policywatch.revisit_bench import bench_revisit
 from policywatch.store.reference import absent_note
 from policywatch.store.reporting import Echo
 
@@ -594,6 +595,7 @@ def bench_web(echo: Echo, notices: int = 100_000, reference: Path | None = None
 
 
 BENCHMARKS["web"] = bench_web
+BENCHMARKS["revisit"] = bench_revisit  # policywatch/revisit_bench.py
 
 
 # -- scale: start-up time, the vector index ---------------------------------------------

@@ -237,8 +237,8 @@ class CrawlSettings:
 
     ``revisit``: the shortest wait before a known page or attachment is looked at again
     (``"0s"``: every run looks at everything). ``revisit_max``: the longest wait. Between
-    them a notice waits a tenth of its age, doubled for each look that found it unchanged
-    and back to ``revisit`` after a change (:mod:`policywatch.store.revisit`).
+    them a notice waits a tenth of its age, half as long again for each look that found it
+    unchanged, and ``revisit`` after a change (:mod:`policywatch.store.revisit`).
     ``revisit_max_per_run`` and ``revisit_max_per_host``: at most this many requests for
     known pages and attachments per source and run, and per host; the most overdue go
     first, the rest wait for the next run.

@@ -4,9 +4,11 @@ Every notice the crawler stored (pages and attachments) carries ``next_check_at`
 ``unchanged_streak``. After each look the schedule sets the next one:
 
 - a notice seen for the first time, or found unchanged, waits
-  ``clamp(age / 10, min, max) * 2 ** streak`` (at most ``max``): a notice published a week
-  ago is looked at again within a day, one published a year ago every few weeks, and each
-  look that finds nothing new doubles the wait;
+  ``clamp(age / 10, min, max) * 1.5 ** streak`` (at most ``max``): a notice published a week
+  ago is looked at again within a day, one published a year ago every two weeks, and each
+  look that finds nothing new makes the wait half as long again (on the synthetic site of
+  ``policywatch bench revisit``, 1.5 caught 29 of 42 revisions where doubling caught 21,
+  for 6 % more requests);
 - a notice found changed resets its streak and is looked at again after ``min``: pages that
   change tend to change again (a correction follows a revision).
 
@@ -34,7 +36,8 @@ from sqlite_utils import Database
 Outcome = Literal["new", "changed", "unchanged", "failed"]
 TIMESTAMP = "%Y-%m-%dT%H:%M:%SZ"
 AGE_DIVISOR = 10  # a notice is looked at about ten times per doubling of its age
-MAX_DOUBLINGS = 8
+GROWTH = 1.5  # each unchanged look makes the next wait this much longer
+MAX_STEPS = 12
 JITTER = 0.1
 
 
@@ -104,14 +107,14 @@ def revisit_interval(policy: RevisitPolicy, age_s: float, streak: int,
     6.0
     >>> revisit_interval(policy, 30 * 86400, 0) / 86400      # a month old: three days
     3.0
-    >>> revisit_interval(policy, 30 * 86400, 2) / 86400      # ... unchanged twice: twelve
-    12.0
+    >>> revisit_interval(policy, 30 * 86400, 2) / 86400      # ... unchanged twice: 6.75
+    6.75
     >>> revisit_interval(policy, 400 * 86400, 0) / 86400     # older than 140 days: the maximum
     14.0
     """
     low, high = policy.min_interval_s, max(policy.max_interval_s, policy.min_interval_s)
     base = min(max(age_s / AGE_DIVISOR, low), high)
-    wait = min(base * 2 ** min(max(streak, 0), MAX_DOUBLINGS), high)
+    wait = min(base * GROWTH ** min(max(streak, 0), MAX_STEPS), high)
     return int(wait * _spread(identity)) if identity else int(wait)
 
 
@@ -165,8 +168,7 @@ def record_check(db: Database, identity: str, outcome: Outcome, now: datetime,
         published, first_seen = _age_basis(db, notice_id)
         born = parse_moment(published) or parse_moment(first_seen) or now
         age_s = max((now - born).total_seconds(), 0.0)
-        # The first wait after a look counts the look itself: a new notice waits its base
-        # interval, the first unchanged look doubles it.
+        # A new notice waits its base interval; each unchanged look lengthens it.
         wait = revisit_interval(policy, age_s, streak, identity)
     next_at = timestamp(now + timedelta(seconds=wait))
     db.execute("update notices set next_check_at = ?, unchanged_streak = ?, "

@@ -122,3 +122,17 @@ def test_generic_unreadable_list_and_empty_article_are_health_events(site, tmp_p
         assert store.db["versions"].count == 0
     assert "zero items" in events[f"{ORIGIN}/gywm/index.html"]
     assert "no title" in events[f"{ORIGIN}/zcjd/202503/t20250321_2001.html"]
+
+
+def test_bench_revisit_compares_both_strategies_on_a_synthetic_site():
+    from policywatch.revisit_bench import bench_revisit
+
+    lines: list[str] = []
+    figures = bench_revisit(lines.append, pages=60, runs=3, changes_per_day=2)
+    everything, policy = figures["fetch everything"], figures["revisit policy"]
+    assert figures["synthetic"] and "synthetic site" in lines[0]
+    assert everything["requests_per_run"] > 60  # every page, every list page, robots.txt
+    assert policy["requests_per_run"] < everything["requests_per_run"] / 3
+    assert everything["revisions_caught"] == figures["revisions"] > 0
+    assert everything["new_notices"] == policy["new_notices"] == 2  # one a simulated day
+    assert any(line.startswith("  revisit policy") for line in lines)

@@ -32,7 +32,9 @@ def test_revisit_interval_grows_with_age_and_unchanged_looks_and_is_spread():
     day = 86400
     waits = [revisit_interval(POLICY, age * day, 0) for age in (1, 10, 50, 1000)]
     assert waits == [6 * 3600, day, 5 * day, 14 * day]
-    assert [revisit_interval(POLICY, 10 * day, s) // day for s in range(5)] == [1, 2, 4, 8, 14]
+    assert [revisit_interval(POLICY, 10 * day, s) / day for s in range(4)] == [1, 1.5, 2.25,
+                                                                             3.375]
+    assert revisit_interval(POLICY, 10 * day, 12) == 14 * day
     spread = {revisit_interval(POLICY, 10 * day, 0, f"https://x/{i}") for i in range(50)}
     assert len(spread) > 40 and min(spread) >= 0.9 * day and max(spread) <= 1.1 * day
 

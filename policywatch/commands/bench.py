@@ -13,9 +13,10 @@ from policywatch.commands.context import AppContext, echo_json, main_errors
 @click.command()
 @click.argument("name", type=click.Choice(
     ["crawl", "extract", "link", "search-quality", "search-speed", "embed", "check", "web",
-     "startup"]))
-@click.option("--pages", type=click.IntRange(20, 100_000), default=300, show_default=True,
-              help="Pages in the synthetic replay (crawl benchmark).")
+     "revisit", "startup"]))
+@click.option("--pages", type=click.IntRange(20, 100_000), default=None,
+              help="Pages in the synthetic site (crawl: 300, revisit: 1000; e.g. --pages 200 "
+                   "for a quick run).")
 @click.option("--notices", type=click.IntRange(100, 1_000_000), default=100_000,
               show_default=True, help="Synthetic notices (search-speed and web benchmarks; "
               "e.g. --notices 2000 for a quick run).")
@@ -30,7 +31,7 @@ from policywatch.commands.context import AppContext, echo_json, main_errors
 @click.option("--json", "as_json", is_flag=True, help="Also print the figures as JSON.")
 @click.pass_context
 @main_errors
-def bench(ctx: click.Context, name: str, pages: int, notices: int, passages: int,
+def bench(ctx: click.Context, name: str, pages: int | None, notices: int, passages: int,
           profiles: int, reference: str | None, as_json: bool) -> None:
     """Run a benchmark and print its figures next to a same-run baseline.
 
@@ -66,6 +67,11 @@ def bench(ctx: click.Context, name: str, pages: int, notices: int, passages: int
     model and index loaded once): GET /api/search latency over HTTP, p50/p95 after a
     warm-up pass, against in-process search() on the same queries in the same run.
 
+    revisit: a synthetic site of --pages notices (1,000) served without validators, whose
+    pages change in place, crawled every simulated day for two weeks (injected clock) by the
+    revisit policy and by fetching everything, in the same run: requests per run and
+    revisions caught, with their delay.
+
     startup: a cold `policywatch search` (a Chinese and an English query) on a 3-notice
     database without vectors against `policywatch --version`, best of 5 fresh processes
     each, and which heavy modules (torch, sentence-transformers, USE, spaCy) it imported.
@@ -79,7 +85,9 @@ def bench(ctx: click.Context, name: str, pages: int, notices: int, passages: int
 
     options: dict[str, Any] = {}
     if name == "crawl":
-        options = {"pages": pages}
+        options = {"pages": pages or 300}
+    elif name == "revisit":
+        options = {"pages": pages or 1000}
     elif name in ("search-speed", "web"):
         options = {"notices": notices}
     elif name == "embed":
@@ -88,7 +96,7 @@ def bench(ctx: click.Context, name: str, pages: int, notices: int, passages: int
         app = ctx.find_object(AppContext)
         db = app.db_option if app is not None else None
         options = {"profiles": profiles, "db": Path(db) if db else None}
-    if name not in {"link", "startup"}:
+    if name not in {"link", "revisit", "startup"}:
         options["reference"] = resolve_reference(reference)
     figures = BENCHMARKS[name](click.echo, **options)
     if as_json:
