@@ -85,3 +85,23 @@ def test_nlp_metadata_a_cited_english_number_is_not_the_texts_own():
     text = ("Implementation Measures\nThe Measures were created in accordance with the Interim "
             "Measures (MIIT Qiye [2022] No. 63) and other policies.")
     assert extract_notice(text, language="en")["doc_number"] is None
+
+
+def test_nlp_metadata_a_disclosure_table_above_the_title():
+    text = ("信息索引号 002489452/2024-00169 公开形式 主动公开\n"
+            "文件编号 杭政办函〔2023〕81号 成文日期 2024-05-29\n发布机构 市经信局 信息分类 行政规范性文件\n"
+            "有效性 有效\n点击率\n杭州市人民政府办公厅关于打造全国专精特新名城的实施意见\n"
+            "各区、县(市)人民政府，市政府各部门：\n现就我市打造全国专精特新名城提出如下实施意见。")
+    result = extract_notice(text)
+    assert result["doc_number"] == "杭政办函〔2023〕81号"
+    assert result["title"] == "杭州市人民政府办公厅关于打造全国专精特新名城的实施意见"
+    assert result["dates"]["written"] == "2024-05-29"
+
+
+def test_nlp_metadata_a_notice_that_opens_with_its_number_takes_the_title_it_issues():
+    text = ("深工信规〔2025〕8号\n各区中小企业主管部门:\n现将《实施细则》印发给你们，请认真遵照执行。\n"
+            "深圳市工业和信息化局\n2025年10月11日\n深圳市工业和信息化局优质中小企业梯度培育管理实施细则\n"
+            "第一章 总则")
+    result = extract_notice(text)
+    assert result["doc_number"] == "深工信规〔2025〕8号"
+    assert result["title"] == "深圳市工业和信息化局优质中小企业梯度培育管理实施细则"

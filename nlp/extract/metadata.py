@@ -16,7 +16,7 @@ from functools import cache
 from policywatch.nlp.extract.clauses import Line
 from policywatch.nlp.extract.lexicon import load_data
 from policywatch.nlp.extract.mentions import DATE, DOCNO, Mention
-from policywatch.store.doc_numbers import find_doc_numbers
+from policywatch.store.doc_numbers import find_doc_numbers, is_doc_number
 
 _CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff《》“”])[ \t\u3000]+(?=[\u4e00-\u9fff《》“”])")
 _SENTENCE_PUNCT = re.compile(r"[。；;！？!?]|[，,：:](?=.)")
@@ -35,6 +35,10 @@ class MetadataReader:
                               r")\s*[:：]\s*(?P<value>\S.*)$", flags)
             for field, by_lang in spec["labels"].items()
         }
+        self.spaced_number = re.compile(
+            r"(?:^|\s)(?:" + "|".join(_label_pattern(label, language)
+                                     for label in spec["labels"]["doc_number"][language]) +
+            r")[ \t\u3000]+(?P<value>\S+)", flags)
         self.title_split = spec["issuer_title_split"][language]
         self.issuer_suffixes = tuple(spec["issuer_suffixes"])
         self.title_max = spec["title_max"][language]
@@ -73,6 +77,12 @@ class MetadataReader:
                 match = regex.match(content)
                 if match and field not in found:
                     found[field] = _tidy(match.group("value"))
+            if "doc_number" not in found:
+                # A disclosure table sets label and value apart by spaces, several to a
+                # line (文件编号 杭政办函〔2023〕81号 成文日期 2024-05-29).
+                match = self.spaced_number.search(content)
+                if match and is_doc_number(match.group("value")):
+                    found["doc_number"] = match.group("value")
         return found
 
     def _doc_number_line(self, text: str, lines: Sequence[Line],
@@ -105,10 +115,22 @@ class MetadataReader:
             if parts:
                 return _tidy(("" if self.language == "zh" else " ").join(parts))
         header = [_tidy(text[line.start:line.end]) for line in lines[: self.header_lines]]
+        if docno_line is not None and docno_line[0] == 0:
+            # A notice that opens with its number has no title above it; the title of what
+            # it issues stands under the signature (深工信规〔2025〕8号 … 实施细则).
+            header = [_tidy(text[line.start:line.end])
+                      for line in lines[1: 1 + 2 * self.header_lines]]
+        if header and not self._title_like(header[0]):
+            # Page chrome first (an information-disclosure table: 索引号 …, 文件编号 …): the
+            # title is the first line further down that reads as one.
+            header = [_tidy(text[line.start:line.end])
+                      for line in lines[: 2 * self.header_lines]]
         for content in header:
             folded = content.lower() if self.language == "en" else content
             if self._title_like(content) and folded.endswith(self.title_endings):
                 return content
+        if not header or (docno_line is not None and docno_line[0] == 0):
+            return None
         return header[0] if self._title_like(header[0]) else None
 
     def _title_like(self, content: str) -> bool:
