@@ -204,7 +204,7 @@ def test_wheel_installs_and_runs_from_an_unrelated_folder(wheel, tmp_path: Path)
     assert bench.returncode == 0 and log.exists(), bench.stdout[-2000:] + bench.stderr[-3000:]
     audit = json.loads(log.read_text(encoding="utf-8"))
     assert audit["code"] == 0, bench.stdout[-2000:] + bench.stderr[-3000:]
-    assert "labelled set:" in bench.stdout and "criteria: precision" in bench.stdout, (
+    assert "older development set" in bench.stdout and "criteria: precision" in bench.stdout, (
         bench.stdout[-2000:])
     dependencies = Path(sys.prefix).resolve()  # this venv (.venv/ may sit in the checkout)
     in_checkout = sorted({p for _, p in audit["opened"]
