@@ -41,6 +41,13 @@ NEW_METRICS = [
     ("主导产品市场占有率位于全省前3位。",                  ("market_rank", "<=", 3)),
     ("主导产品国内市场占有率排名前五位。",                 ("market_rank", "<=", 5)),
     ("主导产品细分市场占有率位居全国第一。",               ("market_rank", "<=", 1)),
+    ("预计2024年营业收入超过3亿元。",                      ("projected_revenue", ">", 300_000_000)),
+    ("企业研发投入占销售收入比重达到3%以上。",             ("rd_ratio", ">=", 3)),
+    ("企业近三年年均研发费用占营业收入比重不低于3%。",     ("rd_ratio", ">=", 3)),
+    ("主导产品销售收入占企业全部销售收入的70%以上。",      ("product_sales_ratio", ">=", 70)),
+    ("企业成立时间在2015年（含）以后。",                   ("founding_year", ">=", 2015)),
+    # an exception in brackets leaves the threshold standing
+    ("上年度营业收入不低于2000万元（对于集成电路等领域企业，不受此限）。", ("revenue", ">=", 20_000_000)),
 ]
 WORDS_AS_THRESHOLDS = [
     ("近2年营业收入正增长。",                              [("revenue_growth", ">", 0)]),
@@ -48,6 +55,11 @@ WORDS_AS_THRESHOLDS = [
     ("近两年主营业务收入保持正增长。",                     [("main_business_growth", ">", 0)]),
     ("近三年获得过国家级(排名前五)或省级科技奖励(排名前三)。",
      [("award_rank", "<=", 5), ("award_rank", "<=", 3)]),
+    ("企业上年度利润总额和利税总额均为正数。",
+     [("total_profit", ">", 0), ("profit_and_tax", ">", 0)]),
+    # 省内 says where, not what: the rank is still the market share's
+    ("主导产品国内市场占有率排名前三位，或省内排名第一。",
+     [("market_rank", "<=", 3), ("market_rank", "<=", 1)]),
 ]
 OTHER = [
     # no metric id names them: kept as ``other`` with their words, never dropped

@@ -191,6 +191,7 @@ class CriteriaAssembler:
         self.phrase_lead = re.compile(phrase["lead"], flags)
         self.phrase_trail = re.compile(phrase["trail"], flags)
         self.phrase_min = re.compile(phrase["min"])
+        self.phrase_scope = re.compile(phrase["scope"], flags)
         self.vocab = vocabulary()
 
     # ----------------------------------------------------------------- public
@@ -242,9 +243,12 @@ class CriteriaAssembler:
         findings = [f for f in (self._finding(view, q, structure, all_mentions, starts, state,
                                               in_scoring)
                                 for q in view.mentions if q.kind == QUANTITY) if f is not None]
-        if not in_scoring and kinds & {REWARD, WAIVER}:
+        if not in_scoring and (REWARD in kinds or any(
+                m.kind == WAIVER and not _bracket_depth(view.text, sentence.start, m.start)
+                for m in view.mentions)):
             # A reward's amounts and the bar it pays out at, or a threshold the sentence
-            # waives, are no criteria.
+            # waives, are no criteria; a waiver in brackets is an exception for some firms
+            # (…不低于2000万元（对于集成电路企业，不受此限）): the threshold stands.
             return
         if in_scoring:
             if findings and findings[-1].comparisons:
@@ -578,6 +582,8 @@ class CriteriaAssembler:
         for _ in range(2):
             words = self.phrase_trail.sub("", self.phrase_lead.sub("", words))
         words = words.strip(" 。.;；")
+        if self.phrase_scope.match(words):
+            return None  # 省内, 全国: where, not what
         return words if self.phrase_min.search(words) else None
 
     def _other_phrase(self, view: _SentenceView, quantity_mention: Mention) -> str | None:

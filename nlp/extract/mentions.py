@@ -132,6 +132,9 @@ class MentionScanner:
         flags = re.IGNORECASE if language == "en" else 0
         self.period_res = [(re.compile(pattern, flags), period)
                            for pattern, period in load_data("periods")["patterns"][language]]
+        self.metric_res = [(re.compile(pattern, flags), metric)
+                           for metric, spec in load_data("metrics")["metrics"].items()
+                           for pattern in spec.get("patterns", {}).get(language, [])]
         self.points_res = [re.compile(p, flags) for p in markers["points"][language]]
         self.max_points_res = [re.compile(p, flags) for p in markers["max_points"][language]]
 
@@ -143,9 +146,10 @@ class MentionScanner:
             entry = lookup(match.group())
             if entry is not None:
                 found.append(Mention(entry.kind, match.start(), match.end(), entry.value))
-        for regex, period in self.period_res:
-            for match in regex.finditer(text):
-                found.append(Mention(PERIOD, match.start(), match.end(), period))
+        for kind, regexes in ((PERIOD, self.period_res), (METRIC, self.metric_res)):
+            for regex, value in regexes:
+                for match in regex.finditer(text):
+                    found.append(Mention(kind, match.start(), match.end(), value))
         for quantity in self.quantities.scan(text):
             found.append(Mention(QUANTITY, quantity.start, quantity.end, quantity))
         for date in date_scanner().scan(text):
