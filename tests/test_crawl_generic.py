@@ -185,3 +185,24 @@ def test_generic_attachment_replaced_at_the_same_url_is_a_new_version(history, w
             "select a.notice_id from attachments a join notices p on p.latest_version_id = "
             "a.version_id where p.url = ?", [MEASURES]).fetchone()[0]
         assert store.db["notices"].get(linked)["latest_version_id"] == new["id"]
+
+
+def test_watch_once_crawls_the_configured_site_and_sees_a_revision(runner, tmp_path):
+    from policywatch.cli import cli
+
+    site = GenericSite(tmp_path / "site")
+    config = tmp_path / "policywatch.toml"
+    config.write_text(CONFIG, encoding="utf-8")
+    db = str(tmp_path / "watch.db")
+    with ReplayServer(layers=[str(site.root)], reference=None, validators=False) as server:
+        first = runner.invoke(cli, ["--db", db, "watch", "--once", "--config", str(config),
+                                    "--replay", server.base_url, "shiyan_gxj"])
+        assert first.exit_code == 0, first.output
+        site.edit(MEASURES, "自2025年5月1日起施行", "自2025年7月1日起施行")
+        second = runner.invoke(cli, ["--db", db, "watch", "--once", "--config", str(config),
+                                     "--replay", server.base_url, "shiyan_gxj"])
+    assert second.exit_code == 0, second.output
+    (line,) = [x for x in first.output.splitlines() if x.strip().startswith("shiyan_gxj")]
+    assert line.split()[1:4] == ["ok", "new", "7"]
+    (line,) = [x for x in second.output.splitlines() if x.strip().startswith("shiyan_gxj")]
+    assert "changed   1" in line and "revisits   8" in line, line
