@@ -46,6 +46,7 @@ NEW_METRICS = [
     ("企业近三年年均研发费用占营业收入比重不低于3%。",     ("rd_ratio", ">=", 3)),
     ("主导产品销售收入占企业全部销售收入的70%以上。",      ("product_sales_ratio", ">=", 70)),
     ("企业成立时间在2015年（含）以后。",                   ("founding_year", ">=", 2015)),
+    ("近两年研发经费支出占营业收入比重不低于3%。",         ("rd_ratio", ">=", 3)),
     # an exception in brackets leaves the threshold standing
     ("上年度营业收入不低于2000万元（对于集成电路等领域企业，不受此限）。", ("revenue", ">=", 20_000_000)),
 ]
@@ -57,6 +58,11 @@ WORDS_AS_THRESHOLDS = [
      [("award_rank", "<=", 5), ("award_rank", "<=", 3)]),
     ("企业上年度利润总额和利税总额均为正数。",
      [("total_profit", ">", 0), ("profit_and_tax", ">", 0)]),
+    ("企业上年度利润总额为正，且近两年营业收入保持增长。",
+     [("total_profit", ">", 0), ("revenue_growth", ">", 0)]),
+    # a relaxation in brackets is a second floor, and no band of the first
+    ("上年度营业收入2亿元以上（成长性特别好的企业可放宽至1亿元）。",
+     [("revenue", ">=", 200_000_000), ("revenue", ">=", 100_000_000)]),
     # 省内 says where, not what: the rank is still the market share's
     ("主导产品国内市场占有率排名前三位，或省内排名第一。",
      [("market_rank", "<=", 3), ("market_rank", "<=", 1)]),
@@ -227,3 +233,11 @@ def test_nlp_open_vocabulary_english_if_below_is_a_condition_not_a_criterion(tex
         ("revenue", ">=", 15_000_000), ("equity_financing", ">=", 20_000_000)]
     condition = criteria[1]["condition"]
     assert (condition["metric"], condition["op"], condition["value"]) == ("revenue", "<", 15_000_000)
+
+
+def test_nlp_open_vocabulary_founding_year_bands():
+    criteria = extract_notice(LG + "2015年（包括2015年）后成立的企业，上年度营业收入1000万元以上；"
+                                   "2015年前成立的企业，上年度营业收入2000万元以上。")["criteria"]
+    assert [(c["value"], c["condition"]["metric"], c["condition"]["op"], c["condition"]["value"])
+            for c in criteria] == [(10_000_000, "founding_year", ">=", 2015),
+                                   (20_000_000, "founding_year", "<", 2015)]

@@ -551,6 +551,10 @@ class CriteriaAssembler:
             if before.kind == CMP_PREFIX and len(view.text[before.end:end]) <= self.max_gap:
                 end = before.start
             break
+        for mention in mentions:
+            # The words before a band's 的企业 say which firms, not what is measured.
+            if mention.kind == COND_SUFFIX and seg_start <= mention.start and mention.end <= end:
+                seg_start = mention.end
         parts = []
         position = seg_start
         for mention in mentions:
@@ -746,7 +750,12 @@ class CriteriaAssembler:
         zone_start = view.sentence.start
         for mention in view.mentions:
             if mention.kind == COND_SUFFIX:
-                members = [f for f in findings if zone_start <= f.quantity.start < mention.start]
+                # A band stands in the brackets its 的企业 stands in: …2亿元以上（成长性特别
+                # 好的企业可放宽至1亿元） makes no band of the 2亿元.
+                depth = _bracket_depth(view.text, view.sentence.start, mention.start)
+                members = [f for f in findings if zone_start <= f.quantity.start < mention.start
+                           and _bracket_depth(view.text, view.sentence.start,
+                                              f.quantity.start) == depth]
                 if members:
                     zones.append((mention.end, members))
                 zone_start = mention.end
