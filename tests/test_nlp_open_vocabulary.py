@@ -212,6 +212,18 @@ ENGLISH = [
      [("revenue", ">=", 50_000_000)]),
     ("Enterprises newly recognized as Little Giants will receive a one-time reward of RMB 1 million.",
      []),
+    ("The enterprise has been registered for at least three years.",
+     [("years_in_operation", ">=", 3)]),
+    ("Sales revenue of its main products accounts for more than 70% of its total operating income.",
+     [("product_sales_ratio", ">", 70)]),
+    ("Its operating revenue in the previous year reached RMB 20 million, or its revenue growth rate "
+     "in the last two years was no less than 15%.",
+     [("revenue", ">=", 20_000_000), ("revenue_growth", ">=", 15)]),
+    ("The average growth rate of its main business revenue or net profit in the past two years is 10% or more.",
+     [("main_business_growth", ">=", 10), ("other", ">=", 10)]),
+    ("It ranks among the top three in the province in terms of market share.",
+     [("market_rank", "<=", 3)]),
+    ("Over 140,000 SRDI SMEs have been cultivated nationwide.", []),
 ]
 # fmt: on
 
