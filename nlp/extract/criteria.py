@@ -334,7 +334,7 @@ class CriteriaAssembler:
                 m.kind == REFUSAL for m in view.mentions):
             # 暂不接收营业收入低于5000万元企业的申请: what passes is revenue >= 5000万元.
             op = _OPPOSITE[op]
-        lead = self._shared_or_lead(view, quantity_mention, metrics[0][0], phrase)
+        lead = self._shared_or_lead(view, quantity_mention, metrics[0][0])
         if lead is not None:
             metrics = [(lead, None), *metrics]
         period = self._period(view, quantity_mention) or carried_period
@@ -379,8 +379,8 @@ class CriteriaAssembler:
         fitted = self._fit(anchor.metric, quantity_mention.value)
         return [(fitted, None)] if fitted else []
 
-    def _shared_or_lead(self, view: _SentenceView, quantity_mention: Mention, metric: str,
-                        phrase: str | None) -> str | None:
+    def _shared_or_lead(self, view: _SentenceView, quantity_mention: Mention,
+                        metric: str) -> str | None:
         """The metric before a 或 that shares this threshold: 营业收入平均增长率或利润率6%以上
         (revenue_growth, then operating_margin), 主营业务收入或净利润平均增长率10%以上
         (main_business_growth, then other); None when the 或 starts a route of its own."""
@@ -395,9 +395,10 @@ class CriteriaAssembler:
         if before.kind != METRIC or view.text[before.end:seg_start].strip():
             return None
         lead = self._fit(before.value, quantity)
-        if lead is None and any(m.kind == GROWTH and seg_start <= m.start < quantity_mention.start
-                                for m in mentions) or (lead is None and phrase and any(
-                                    phrase.endswith(w) for w in ("增长率", "增速"))):
+        growth_word = any(m.kind == GROWTH and seg_start <= m.start < quantity_mention.start
+                          for m in mentions)
+        if lead is None and growth_word:
+            # 主营业务收入或净利润平均增长率: the growth word is shared by both.
             lead = self.vocab.growth.get(before.value)
         if lead is None or lead == metric:
             return None
