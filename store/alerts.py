@@ -122,23 +122,6 @@ def last_event_id(store: Store) -> int:
     return int(store.db.execute("select coalesce(max(id), 0) from events").fetchone()[0])
 
 
-# -- watermarks --------------------------------------------------------------------------
-def read_mark(store: Store, name: str) -> int:
-    """The watermark ``name`` (``stage_marks``): how far a stage has read; 0 at first."""
-    row = store.db.execute("select value from stage_marks where name = ?", [name]).fetchone()
-    return int(row[0]) if row else 0
-
-
-def advance_mark(store: Store, name: str, value: int) -> None:
-    """Move watermark ``name`` up to ``value`` (never down: two runs that read overlapping
-    ranges leave the higher mark)."""
-    with store.db.atomic():
-        store.db.execute(
-            "insert into stage_marks (name, value, updated_at) values (?, ?, ?) on conflict"
-            "(name) do update set value = max(value, excluded.value), "
-            "updated_at = excluded.updated_at", [name, value, utc_now()])
-
-
 # -- subscriptions -----------------------------------------------------------------------
 def add_subscription(store: Store, *, channel: str, target: str | None,
                      filters: dict[str, Any], secret: str | None = None,

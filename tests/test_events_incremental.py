@@ -15,8 +15,8 @@ from policywatch.alerts import events as events_module
 from policywatch.alerts.events import WATERMARK, derive_events, pending_derivation
 from policywatch.stages import process_pending
 from policywatch.store import open_store
-from policywatch.store.alerts import read_mark
 from policywatch.store.lineage import save_change
+from policywatch.store.marks import read_mark
 from policywatch.store.notices import upsert_source
 from tests.alerts_support import (
     LATER,

@@ -30,8 +30,9 @@ from typing import Any
 
 from policywatch.settings import AlertSettings
 from policywatch.store import Store
-from policywatch.store.alerts import advance_mark, read_mark, save_event
+from policywatch.store.alerts import save_event
 from policywatch.store.db import sidecar_path
+from policywatch.store.marks import advance_mark, read_mark
 
 PRODUCER = "policywatch.alerts.v1"
 EVENT_TYPES = ("new_measure", "new_version", "criteria_changed", "repealed", "effective_soon",
