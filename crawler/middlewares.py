@@ -26,6 +26,7 @@ from policywatch.store.revisit import is_due
 
 REAL_URL = "policywatch_real_url"
 KIND = "policywatch_kind"  # list | detail | attachment
+_DECIDED = "policywatch_revisit_counted"  # meta: a known URL let through and counted once
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
@@ -102,8 +103,9 @@ class IncrementalMiddleware:
 
     def process_request(self, request: Request) -> None:
         kind = request.meta.get(KIND)
-        if kind not in {"detail", "attachment"} or "If-None-Match" in request.headers:
-            return None
+        if kind not in {"detail", "attachment"} or "If-None-Match" in request.headers or \
+                request.meta.get(_DECIDED):
+            return None  # a retry of a request already let through (and counted)
         url = request.meta.get(REAL_URL, request.url)
         row = store_for(self.crawler).db.execute(
             "select http_etag, http_last_modified, next_check_at from notices "
@@ -123,6 +125,7 @@ class IncrementalMiddleware:
             stats.inc_value("policywatch/revisit/deferred")
             raise IgnoreRequest(f"revisit ceiling reached this run: {url}")
         stats.inc_value("policywatch/revisit/requests")
+        request.meta[_DECIDED] = True
         if etag:
             request.headers["If-None-Match"] = etag
         if last_modified:
