@@ -124,3 +124,16 @@ def test_crawl_config_errors_are_one_line(runner, tmp_path, text, message):
     result = runner.invoke(cli, ["crawl", "--list", "--config", str(config)])
     assert result.exit_code == 1
     assert result.output.startswith(message) and result.output.count("\n") == 1
+
+
+def test_parse_source_generic_reads_a_saved_page_of_an_unknown_site(runner):
+    from tests.conftest import FIXTURES
+
+    page = FIXTURES / "generic-site/gxj.shiyan.example.gov.cn/tzgg/202503/t20250320_1001.html"
+    result = runner.invoke(cli, ["parse", "--source", "generic", str(page), "--json"])
+    assert result.exit_code == 0, result.output
+    item = __import__("json").loads(result.output)
+    assert (item["doc_number"], item["published_date"], item["parser"]) == (
+        "示工信规〔2025〕3号", "2025-03-20", "crawler.generic.v1")
+    assert item["attachments"][0]["url"].endswith("P020250320512300001.pdf")
+    assert "浏览次数" not in item["body_text"]

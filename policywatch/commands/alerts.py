@@ -46,8 +46,8 @@ def _settings(config: Path | None) -> tuple[Any, Any]:
 
 def _config_option(func: Any) -> Any:
     return click.option("--config", type=click.Path(dir_okay=False, path_type=Path),
-                        help="TOML settings ([smtp], [alerts]); default $POLICYWATCH_CONFIG "
-                        "or ./policywatch.toml.")(func)
+                        help="TOML settings ([smtp], [alerts]; watch also [crawl] and "
+                        "[sources.NAME]); default $POLICYWATCH_CONFIG or ./policywatch.toml.")(func)
 
 
 def _metric_ids(values: tuple[str, ...]) -> list[str]:

@@ -147,7 +147,9 @@ def health_causes(store: Store, run_id: int, limit: int = 3) -> list[str]:
 
 
 @click.command()
-@click.option("--source", required=True, metavar="SOURCE", help="Whose parser to use.")
+@click.option("--source", required=True, metavar="SOURCE",
+              help="Whose parser to use: a built-in source, or generic (what a [sources.NAME] "
+                   "with platform generic reads; e.g. --source generic).")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--url", metavar="URL", help="The page's address (resolves relative links).")
 @click.option("--json", "as_json", is_flag=True, help="Print the item as JSON.")
@@ -163,10 +165,13 @@ def parse(source: str, file: Path, url: str | None, as_json: bool) -> None:
         policywatch parse --source govcn saved/content_5365945.html --json
     """
     from policywatch.crawler.parsers import PARSERS, LayoutMismatch
+    from policywatch.crawler.parsers.generic import parse_generic_page
 
-    parser = PARSERS.get(source)
+    # generic is a platform, not a source: it reads pages of sites no parser was written for.
+    parsers = {**PARSERS, "generic": parse_generic_page}
+    parser = parsers.get(source)
     if parser is None:
-        raise click.BadParameter(f"no parser for {source!r}; known: {', '.join(sorted(PARSERS))}",
+        raise click.BadParameter(f"no parser for {source!r}; known: {', '.join(sorted(parsers))}",
                                  param_hint="--source")
     try:
         page = parser(file.read_bytes(), url, None)
