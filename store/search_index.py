@@ -474,6 +474,35 @@ def iter_embeddings(store: Store, model: str, only_unlisted: bool = False,
         yield rows
 
 
+def iter_embeddings_after(store: Store, model: str, after_id: int,
+                          batch: int = 50_000) -> Iterator[list[tuple[int, bytes]]]:
+    """Yield batches of ``(embedding_row_id, vector)`` of ``model`` with an id above
+    ``after_id``, in id order (what the vector index has not taken yet)."""
+    cursor = store.db.execute(
+        "select id, vector from embeddings where model = ? and id > ? order by id",
+        [model, after_id])
+    while True:
+        rows = cursor.fetchmany(batch)
+        if not rows:
+            return
+        yield rows
+
+
+def passages_of_embeddings(store: Store, embedding_ids: Sequence[int], model: str
+                           ) -> list[tuple[int, int, str]]:
+    """``(embedding_row_id, passage_id, language)`` of every indexed passage whose embedded
+    text has one of these vectors of ``model`` (a text shared by several passages maps to
+    each of them)."""
+    found: list[tuple[int, int, str]] = []
+    for start in range(0, len(embedding_ids), 500):
+        chunk = list(embedding_ids[start:start + 500])
+        found += store.db.execute(
+            "select e.id, p.id, p.language from embeddings e join passages p on "
+            f"p.embed_key = e.key where e.model = ? and e.id in ({', '.join('?' * len(chunk))})",
+            [model, *chunk]).fetchall()
+    return found
+
+
 def set_ann_lists(store: Store, assignments: Iterable[tuple[int, int]]) -> None:
     """Record each embedding's IVF list: ``(embedding_row_id, list)`` pairs."""
     with store.db.atomic():

@@ -24,7 +24,6 @@ from policywatch.nlp.retrieval.embeddings import (
     translation_check,
     vector_to_bytes,
 )
-from policywatch.nlp.retrieval.vectors import assign_lists, build_dense_index, train_centroids
 
 # Ours: Chinese policy sentences written for this test and our English translations (none
 # of them is in embeddings.TRANSLATION_PAIRS, the check `policywatch models` runs).
@@ -319,19 +318,3 @@ def test_embeddings_throughput_bench_reports_rates_and_ratios():
     assert figures["passages"] == len(passages)
     assert any("baseline jieba index terms" in line for line in lines)
     assert any("x the rate of test/other" in line for line in lines)
-
-
-def test_embeddings_ivf_finds_what_the_exact_scan_finds():
-    rng = np.random.default_rng(0)
-    centers = rng.standard_normal((20, 16)).astype(np.float32)
-    data = centers[rng.integers(0, 20, 4000)] + 0.1 * rng.standard_normal((4000, 16))
-    data = (data / np.linalg.norm(data, axis=1, keepdims=True)).astype(np.float32)
-    centroids = train_centroids(data, 32)
-    lists = assign_lists(data, centroids)
-    ids = np.arange(4000, dtype=np.int64)
-    exact = build_dense_index("m", 16, ids, ids, np.zeros(4000, np.int8), data)
-    ivf = build_dense_index("m", 16, ids, ids, np.zeros(4000, np.int8), data, lists, centroids)
-    query = data[7]
-    top_exact = {pid for pid, _ in exact.search(query, 10)}
-    top_ivf = {pid for pid, _ in ivf.search(query, 10, nprobe=8)}
-    assert len(top_exact & top_ivf) >= 8

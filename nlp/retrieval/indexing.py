@@ -26,7 +26,7 @@ from policywatch.nlp.retrieval.search_text import (
     segmenter_tag,
     split_passages,
 )
-from policywatch.nlp.retrieval.vectors import refresh_ivf
+from policywatch.nlp.retrieval.vectors import refresh_ann
 from policywatch.store import Store
 from policywatch.store import search_index as idx
 from policywatch.store.reporting import Echo
@@ -155,8 +155,8 @@ def index_pending(store: Store, embedder: Embedder | None = None, *,
     Returns:
         ``notices``, ``passages`` (written), ``embedded`` (vectors computed),
         ``embed_seconds`` and ``passages_per_s`` (the model's rate on them; None when
-        nothing was embedded), ``ivf`` (centroid training and list assignment) and
-        ``seconds``.
+        nothing was embedded), ``ann`` (vectors added to the HNSW index and held by it,
+        :func:`~policywatch.nlp.retrieval.vectors.refresh_ann`) and ``seconds``.
     """
     started = time.perf_counter()
     pending = idx.versions_pending_index(store, segmenter_tag())
@@ -166,7 +166,7 @@ def index_pending(store: Store, embedder: Embedder | None = None, *,
     counts["embedded"] = 0
     counts["embed_seconds"] = 0.0
     counts["passages_per_s"] = None
-    counts["ivf"] = {"trained": 0, "assigned": 0}
+    counts["ann"] = {"added": 0, "indexed": 0}
     if embedder is not None:
         tick = time.perf_counter()
         counts["embedded"] = embed_missing(store, embedder, echo=echo)
@@ -177,6 +177,6 @@ def index_pending(store: Store, embedder: Embedder | None = None, *,
                 echo(f"embedded {counts['embedded']} passages with {embedder.name} in "
                      f"{counts['embed_seconds']:.1f}s ({counts['passages_per_s']:.0f} "
                      "passages/s)")
-        counts["ivf"] = refresh_ivf(store, embedder.name, embedder.dim)
+        counts["ann"] = refresh_ann(store, embedder.name, embedder.dim)
     counts["seconds"] = time.perf_counter() - started
     return counts
