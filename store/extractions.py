@@ -126,6 +126,7 @@ def save_extraction(store: Store, version_id: int, extractor: str,
                 "condition": _dumps(criterion.get("condition")),
                 "text": criterion.get("text"),
                 "clause_id": criterion.get("clause"),
+                "phrase": criterion.get("phrase"),
                 "extractor": extractor,
             }
             for criterion in result.get("criteria", [])

@@ -531,3 +531,10 @@ def m012_leases_and_watermarks(db: Database) -> None:
         where = "where kind = 'crawl'" if table == "runs" else ""
         db.execute(f"insert into derivation_log (source, row_id) select '{table}', {key} "
                    f"from {table} {where} order by {key}")
+
+
+@migrations()
+def m013_criteria_phrase(db: Database) -> None:
+    """``criteria.phrase``: the text's own words for a threshold on a quantity no metric id
+    names (metric ``other``), so two such criteria stay apart in diffs and tables."""
+    db["criteria"].add_column("phrase", str)

@@ -147,17 +147,25 @@ def _floors(criteria: list[Criterion]) -> frozenset[tuple[str, str]]:
                      if _direction(c["op"]) == "lower" and not c.get("condition"))
 
 
+def _metric_name(criterion: Criterion) -> str:
+    # A threshold no metric id names is told apart by the text's own words for it.
+    if criterion["metric"] == "other" and criterion.get("phrase"):
+        return f"other:{criterion['phrase']}"
+    return str(criterion["metric"])
+
+
 def criterion_key(criterion: Criterion) -> tuple[str, str, str, str]:
-    """The identity of a criterion across versions: tier, metric, bound side and its
-    condition with the condition's bounds (so every band and route stays apart)."""
-    return (str(criterion.get("tier")), str(criterion["metric"]), _direction(criterion["op"]),
+    """The identity of a criterion across versions: tier, metric (for ``other``, with its
+    phrase), bound side and its condition with the condition's bounds (so every band and
+    route stays apart)."""
+    return (str(criterion.get("tier")), _metric_name(criterion), _direction(criterion["op"]),
             _condition_signature(criterion.get("condition")))
 
 
 def _shape_key(criterion: Criterion, floors: frozenset[tuple[str, str]]
                ) -> tuple[str, str, str, str]:
     tier = str(criterion.get("tier"))
-    return (tier, str(criterion["metric"]), _direction(criterion["op"]),
+    return (tier, _metric_name(criterion), _direction(criterion["op"]),
             _condition_shape(criterion.get("condition"), floors, tier))
 
 
