@@ -596,3 +596,16 @@ def bench_startup(echo: Echo, repeats: int = 5) -> dict[str, Any]:
 
 
 BENCHMARKS["startup"] = bench_startup
+
+
+def bench_ann(echo: Echo, size: int = 1_000_000, reference: Path | None = None
+              ) -> dict[str, Any]:
+    """The usearch HNSW index against the exact scan on ``size`` USE vectors of real
+    passages, and BM25's approximate path against exact ranking on ``size`` passages
+    (:mod:`policywatch.nlp.evaluation.ann_bench`)."""
+    from policywatch.nlp.evaluation.ann_bench import bench_ann as run
+
+    return run(echo, reference, size=size, bm25_passages=size)
+
+
+BENCHMARKS["ann"] = bench_ann

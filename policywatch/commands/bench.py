@@ -13,7 +13,7 @@ from policywatch.commands.context import AppContext, echo_json, main_errors
 @click.command()
 @click.argument("name", type=click.Choice(
     ["crawl", "extract", "link", "search-quality", "search-speed", "embed", "check", "web",
-     "revisit", "startup"]))
+     "revisit", "startup", "ann"]))
 @click.option("--pages", type=click.IntRange(20, 100_000), default=None,
               help="Pages in the synthetic site (crawl: 300, revisit: 1000; e.g. --pages 200 "
                    "for a quick run).")
@@ -24,6 +24,9 @@ from policywatch.commands.context import AppContext, echo_json, main_errors
               help="Real passages to embed (embed benchmark).")
 @click.option("--profiles", type=click.IntRange(1, 1_000_000), default=10_000,
               show_default=True, help="Generated company profiles (check benchmark).")
+@click.option("--size", type=click.IntRange(10_000, 5_000_000), default=1_000_000,
+              show_default=True, help="Vectors and BM25 passages (ann benchmark; e.g. "
+              "--size 100000 for a quick run).")
 @click.option("--reference", metavar="DIR", default=None,
               help="The reference pack of real texts (default: $POLICYWATCH_REFERENCE, else "
                    "../shared/reference from the current folder); without one, benchmarks "
@@ -32,7 +35,8 @@ from policywatch.commands.context import AppContext, echo_json, main_errors
 @click.pass_context
 @main_errors
 def bench(ctx: click.Context, name: str, pages: int | None, notices: int, passages: int,
-          profiles: int, reference: str | None, as_json: bool) -> None:
+          profiles: int, size: int, reference: str | None, as_json: bool
+          ) -> None:
     """Run a benchmark and print its figures next to a same-run baseline.
 
     crawl: pages/s and requests per new notice against a local replay of gov.cn, with a
@@ -76,6 +80,13 @@ def bench(ctx: click.Context, name: str, pages: int | None, notices: int, passag
     database without vectors against `policywatch --version`, best of 5 fresh processes
     each, and which heavy modules (torch, sentence-transformers, USE, spaCy) it imported.
 
+    ann: --size (1,000,000) multilingual USE vectors of real passages (the ncp-2020 corpus
+    and the real texts of the reference pack, embedded once and cached; the rest real ones
+    with a small perturbation, said in the output): the usearch HNSW index against the
+    exact numpy scan in the same run (recall@10, latency p50/p95, build time, memory), then
+    BM25's approximate path (rare-term budget) against exact FTS5 ranking on --size
+    passages.
+
     Example:
 
         policywatch bench crawl --pages 300
@@ -92,6 +103,8 @@ def bench(ctx: click.Context, name: str, pages: int | None, notices: int, passag
         options = {"notices": notices}
     elif name == "embed":
         options = {"passages": passages}
+    elif name == "ann":
+        options = {"size": size}
     elif name == "check":
         app = ctx.find_object(AppContext)
         db = app.db_option if app is not None else None
