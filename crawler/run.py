@@ -110,7 +110,8 @@ def run_crawl(db_path: str | Path, sources: list[str] | None = None, *,
               max_pages: int | None = None, refresh: bool = False,
               settings: dict[str, Any] | None = None,
               sequential: bool = False,
-              configured: list[SourceDefinition] | None = None) -> list[dict[str, Any]]:
+              configured: list[SourceDefinition] | None = None,
+              frontier: str | None = None) -> list[dict[str, Any]]:
     """Crawl sources in this process and return their runs-log rows.
 
     Args:
@@ -121,6 +122,8 @@ def run_crawl(db_path: str | Path, sources: list[str] | None = None, *,
             the built-in ones.
         settings: other Scrapy settings, e.g. the revisit policy
             (``POLICYWATCH_REVISIT_MIN_S``, ...; :mod:`policywatch.crawler.revisit`).
+        frontier: ``redis://HOST:PORT/DB``: be one worker of a frontier shared through
+            Redis (:mod:`policywatch.crawler.frontier`).
 
     Raises:
         UnknownSource: a name in ``sources`` has no spider.
@@ -133,6 +136,10 @@ def run_crawl(db_path: str | Path, sources: list[str] | None = None, *,
                                 log_level=log_level, fast=bool(replay_base),
                                 overrides={"POLICYWATCH_REFRESH_KNOWN": refresh,
                                            **(settings or {}), **extra, **one_at_a_time})
+    if frontier:
+        from policywatch.crawler.frontier import use_frontier
+
+        use_frontier(scrapy_settings, frontier)
     classes = spider_classes(scrapy_settings)
     names = sorted(classes)
     chosen = sources or names
@@ -221,6 +228,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--jobdir")
     parser.add_argument("--max-pages", type=int)
     parser.add_argument("--progress", action="store_true")
+    parser.add_argument("--frontier", metavar="redis://HOST:PORT/DB",
+                        help="share the crawl frontier with other workers through Redis")
     parser.add_argument("--sequential", action="store_true",
                         help="one source after another, one request at a time (stable ids)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=JSON",
@@ -232,7 +241,7 @@ def main(argv: list[str] | None = None) -> None:
         overrides[key] = json.loads(value)
     runs = run_crawl(args.db, args.sources, replay_base=args.replay, jobdir=args.jobdir,
                      progress=args.progress, max_pages=args.max_pages, settings=overrides,
-                     sequential=args.sequential)
+                     sequential=args.sequential, frontier=args.frontier)
     print(json.dumps(runs, ensure_ascii=False, default=str))
 
 

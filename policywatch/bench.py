@@ -603,9 +603,13 @@ def bench_ann(echo: Echo, size: int = 1_000_000, reference: Path | None = None
     """The usearch HNSW index against the exact scan on ``size`` USE vectors of real
     passages, and BM25's approximate path against exact ranking on ``size`` passages
     (:mod:`policywatch.nlp.evaluation.ann_bench`)."""
+    from policywatch.nlp.evaluation.ann_bench import AnnBenchUnavailable
     from policywatch.nlp.evaluation.ann_bench import bench_ann as run
 
-    return run(echo, reference, size=size, bm25_passages=size)
+    try:
+        return run(echo, reference, size=size, bm25_passages=size)
+    except AnnBenchUnavailable as exc:
+        raise PolicywatchError(str(exc)) from None
 
 
 BENCHMARKS["ann"] = bench_ann

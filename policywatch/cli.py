@@ -29,6 +29,7 @@ from policywatch.commands.importing import import_command
 from policywatch.commands.lineage import diff, lineage
 from policywatch.commands.notices import notices_command, remove_command
 from policywatch.commands.process import process
+from policywatch.commands.replay import replay
 from policywatch.commands.search import models, search
 from policywatch.logs import configure_logging
 
@@ -61,7 +62,7 @@ ALL_COMMANDS = [
     demo, crawl, parse, import_command, notices_command, extract_command, process, lineage,
     diff, remove_command, bench,
     search, models, alerts, subscribe, test_channel, notify, feed, serve, watch,
-    check_command, metrics_command,
+    check_command, metrics_command, replay,
 ]
 
 for _command in ALL_COMMANDS:

@@ -41,6 +41,10 @@ from policywatch.store.reporting import Echo
 NOISE = 0.35
 
 
+class AnnBenchUnavailable(RuntimeError):
+    """The benchmark cannot run here: no reference pack, or no USE model."""
+
+
 def real_passages(reference: Path) -> list[tuple[str, str]]:
     """``(title, passage)`` of every passage of the real texts in the reference pack: the
     ncp-2020 corpus (titles from its corpus.json) and ``real-texts``/``texts``."""
@@ -286,18 +290,17 @@ def bench_ann(echo: Echo, reference: Path | None, size: int = 1_000_000,
     import shutil
     import tempfile
 
-    from policywatch.errors import PolicywatchError
     from policywatch.nlp.evaluation.search_bench import load_judged_queries
     from policywatch.nlp.retrieval.embeddings import USE_MODEL, ModelUnavailable, load_model
     from policywatch.nlp.retrieval.translate import cache_dir
 
     if reference is None or not (reference / "ncp-2020").is_dir():
-        raise PolicywatchError("bench ann embeds the real texts of the reference pack "
+        raise AnnBenchUnavailable("bench ann embeds the real texts of the reference pack "
                                "(ncp-2020 and real-texts): none found (--reference DIR)")
     try:
         embedder = load_model(USE_MODEL)
     except ModelUnavailable as exc:
-        raise PolicywatchError(f"bench ann needs the packaged USE model: {exc}") from None
+        raise AnnBenchUnavailable(f"bench ann needs the packaged USE model: {exc}") from None
     rng = np.random.default_rng(seed)
     real, passages = real_vectors(reference, embedder, cache_dir(), echo)
     judged = [q["query"] for q in load_judged_queries(reference=reference)]

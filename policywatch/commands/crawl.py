@@ -78,13 +78,18 @@ def _echo_catalogue(catalogue: list[dict[str, Any]]) -> None:
                    "(e.g. --config watch.toml).")
 @click.option("--list", "list_sources", is_flag=True,
               help="List the sources (built-in and configured) with their URLs and exit.")
+@click.option("--frontier", metavar="redis://HOST:PORT/DB",
+              help="Share the crawl frontier with other workers through Redis "
+                   "(scrapy-redis): run this command in as many processes or machines as "
+                   "wanted; each cycle fetches again, a killed worker's requests are "
+                   "re-queued.")
 @click.option("--json", "as_json", is_flag=True, help="Print the runs log rows as JSON.")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
 @pass_app
 @main_errors
 def crawl(app: AppContext, sources: tuple[str, ...], replay: str | None, jobdir: Path | None,
           max_pages: int | None, refresh: bool, config: Path | None, list_sources: bool,
-          as_json: bool, verbose: bool) -> None:
+          frontier: str | None, as_json: bool, verbose: bool) -> None:
     """Run the spiders (all sources, or those named) against the real sites.
 
     Sources are the built-in spiders and the sites [sources.NAME] tables of the
@@ -96,10 +101,15 @@ def crawl(app: AppContext, sources: tuple[str, ...], replay: str | None, jobdir:
     Blocks, JavaScript challenges, captchas and layout changes are recorded as
     source-health events, never as "no new notices".
 
+    With --frontier, this process is one worker of a crawl shared through Redis: start
+    the same command in more processes on the same database and the workers split the
+    requests (README, "A shared frontier").
+
     Example:
 
         policywatch crawl govcn miit --max-pages 2
     """
+    from policywatch.crawler.frontier import FrontierError
     from policywatch.crawler.run import UnknownSource, run_crawl, source_catalog
     from policywatch.crawler.sources import SourceConfigError
 
@@ -115,10 +125,11 @@ def crawl(app: AppContext, sources: tuple[str, ...], replay: str | None, jobdir:
         runs = run_crawl(app.db_path, list(sources) or None, replay_base=replay,
                          jobdir=jobdir, progress=not as_json,
                          log_level="INFO" if verbose else "WARNING", max_pages=max_pages,
-                         refresh=refresh, settings=revisit, configured=configured)
+                         refresh=refresh, settings=revisit, configured=configured,
+                         frontier=frontier)
     except UnknownSource as exc:
         raise click.BadParameter(str(exc), param_hint="SOURCES") from None
-    except SourceConfigError as exc:
+    except (SourceConfigError, FrontierError) as exc:
         raise PolicywatchError(str(exc)) from None
     if as_json:
         echo_json(runs)
