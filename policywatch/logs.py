@@ -46,10 +46,15 @@ class _QuietFileHandler(logging.FileHandler):
 def configure_logging() -> Path:
     """Send warnings and errors of every library (and Python warnings) to the log file.
 
-    Called once by the CLI; idempotent. Returns the log's path.
+    Called by the CLI for every command; idempotent, and follows a changed
+    ``$POLICYWATCH_LOG``. Returns the log's path.
     """
     path = log_path()
     root = logging.getLogger()
+    for handler in [h for h in root.handlers if isinstance(h, _QuietFileHandler)]:
+        if Path(handler.baseFilename) != path.absolute():  # $POLICYWATCH_LOG moved
+            root.removeHandler(handler)
+            handler.close()
     if not any(isinstance(h, _QuietFileHandler) for h in root.handlers):
         handler = _QuietFileHandler(path, delay=True, encoding="utf-8")
         handler.setFormatter(logging.Formatter(_FORMAT))
