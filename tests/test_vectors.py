@@ -103,3 +103,26 @@ def test_a_refresh_that_died_before_its_mark_adds_nothing_twice(filled, monkeypa
     refresh_ann(store, MODEL, DIM, force=True)
     monkeypatch.setattr(vectors, "read_mark", lambda *_: 0)  # the mark was never written
     assert refresh_ann(store, MODEL, DIM) == {"added": 0, "indexed": 3000}
+
+
+def test_a_query_far_from_everything_is_searched_wider(filled, monkeypatch):
+    store, data, rng = filled
+    refresh_ann(store, MODEL, DIM, force=True)
+    ann = cached_dense_index(store, MODEL, DIM)
+    widths: list[int] = []
+    real_search = ann.graph.search
+
+    def spy(*args, **kwargs):
+        widths.append(ann.graph.expansion_search)
+        return real_search(*args, **kwargs)
+
+    monkeypatch.setattr(ann.graph, "search", spy)
+    far = rng.standard_normal(DIM).astype(np.float32)
+    far /= np.linalg.norm(far)
+    hits = ann.search(far, 10)
+    assert len(hits) == 10 and hits[0][1] < vectors.FAR_COSINE
+    assert widths == [vectors.EXPANSION_SEARCH, vectors.EXPANSION_SEARCH_FAR]
+    assert ann.graph.expansion_search == vectors.EXPANSION_SEARCH
+    widths.clear()
+    ann.search(data[42], 10)  # a stored passage's own vector: one search
+    assert widths == [vectors.EXPANSION_SEARCH]

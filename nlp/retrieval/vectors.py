@@ -59,6 +59,11 @@ ANN_MIN_VECTORS = 50_000
 CONNECTIVITY = 16
 EXPANSION_ADD = 128
 EXPANSION_SEARCH = 256
+#: A query whose best hit is below this cosine is far from every passage (a short question,
+#: about 0.4 with USE): the graph is searched again with :data:`EXPANSION_SEARCH_FAR`. On a
+#: million vectors that raised the judged questions' recall@10 from 0.43 to 0.60 for 3 ms.
+FAR_COSINE = 0.6
+EXPANSION_SEARCH_FAR = 1024
 #: Storage type of the vectors in the graph (see the module docstring).
 ANN_DTYPE = "f16"
 #: A search with a language restriction asks the graph for this many times ``k``.
@@ -282,8 +287,16 @@ class AnnIndex:
         if k <= 0 or len(self) == 0:
             return []
         query = np.asarray(query, dtype=np.float32).reshape(-1)
-        want = k * (LANGUAGE_OVERSAMPLE if language else 1) + 8
-        found = self.graph.search(query, min(want, len(self.graph)), threads=1, exact=exact)
+        want = min(k * (LANGUAGE_OVERSAMPLE if language else 1) + 8, len(self.graph))
+        found = self.graph.search(query, want, threads=1, exact=exact)
+        if not exact and len(found.keys) and 1.0 - float(found.distances[0]) < FAR_COSINE:
+            # Far from everything: the greedy walk stops early among near ties; a wider
+            # candidate list finds more of the exact neighbours (bench ann).
+            self.graph.expansion_search = EXPANSION_SEARCH_FAR
+            try:
+                found = self.graph.search(query, want, threads=1)
+            finally:
+                self.graph.expansion_search = EXPANSION_SEARCH
         scores = {int(key): 1.0 - float(distance)
                   for key, distance in zip(found.keys, found.distances, strict=True)}
         keys, matrix = self.tail
