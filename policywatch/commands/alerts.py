@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from policywatch.alerts.events import EVENT_TYPES
-from policywatch.commands.context import AppContext, echo_json, main_errors, pass_app
+from policywatch.commands.context import AppContext, echo_json, main_errors, pass_app, tier_ids
 from policywatch.errors import PolicywatchError
 
 _DURATION = re.compile(r"(\d+)\s*([smhd])", re.IGNORECASE)
@@ -66,16 +66,6 @@ def _metric_ids(values: tuple[str, ...]) -> list[str]:
                                      param_hint="--metric")
         ids.append(key)
     return ids
-
-
-def _tier_ids(values: tuple[str, ...]) -> list[str]:
-    """Tier ids from what was typed (专精特新, little giant, srdi_sme), as search reads them."""
-    from policywatch.nlp.retrieval.search import FilterError, resolve_tiers
-
-    try:
-        return resolve_tiers(values)
-    except FilterError as exc:
-        raise click.BadParameter(str(exc), param_hint="--tier") from None
 
 
 def describe_totals(counts: dict[str, int]) -> str:
@@ -488,7 +478,7 @@ def subscribe(app: AppContext, tiers: tuple[str, ...], metrics: tuple[str, ...],
         profile = load_profile(profile_path)
         types = types or ("eligibility_changed",)
     filters = normalize_filters(
-        types=list(types), tiers=_tier_ids(tiers),
+        types=list(types), tiers=tier_ids(tiers),
         metrics=_metric_ids(metrics),
         issuers=list(issuers), regions=list(regions), sources=list(sources),
         keywords=list(keywords), languages=list(languages))

@@ -6,19 +6,13 @@ from pathlib import Path
 
 import click
 
-from policywatch.commands.context import AppContext, echo_json, main_errors, pass_app
-
-
-def _tier_ids(values: tuple[str, ...]) -> list[str]:
-    """Tier ids from what was typed (专精特新, little giant, srdi_sme)."""
-    if not values:
-        return []
-    from policywatch.nlp.retrieval.search import FilterError, resolve_tiers
-
-    try:
-        return list(resolve_tiers(values))
-    except FilterError as exc:
-        raise click.BadParameter(str(exc), param_hint="--tier") from None
+from policywatch.commands.context import (
+    AppContext,
+    echo_json,
+    main_errors,
+    pass_app,
+    tier_ids,
+)
 
 
 @click.command("check")
@@ -82,7 +76,7 @@ def check_command(app: AppContext, profile_path: Path | None, as_of: str | None,
     if compare_previous and csv_path is None:
         raise click.UsageError("--compare-previous goes with --csv")
     day = parse_day(as_of)
-    wanted = _tier_ids(tiers)
+    wanted = tier_ids(tiers)
     store = app.store()
     catalog = Catalog.from_store(store)
     if csv_path is not None:

@@ -91,3 +91,16 @@ pass_app = click.make_pass_decorator(AppContext)
 def echo_json(value: Any) -> None:
     """Print one JSON document (UTF-8, Chinese unescaped)."""
     click.echo(json.dumps(value, ensure_ascii=False, sort_keys=False, default=str))
+
+
+def tier_ids(values: tuple[str, ...]) -> list[str]:
+    """Tier ids from what a user typed after ``--tier`` (专精特新, little giant, srdi_sme),
+    as search reads them; an unknown name is a usage error that lists the known ones."""
+    if not values:
+        return []
+    from policywatch.nlp.retrieval.search import FilterError, resolve_tiers
+
+    try:
+        return list(resolve_tiers(values))
+    except FilterError as exc:
+        raise click.BadParameter(str(exc), param_hint="--tier") from None

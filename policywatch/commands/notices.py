@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import click
 
-from policywatch.commands.context import AppContext, echo_json, main_errors, pass_app
+from policywatch.commands.context import (
+    AppContext,
+    echo_json,
+    main_errors,
+    pass_app,
+    tier_ids,
+)
 from policywatch.store.text import shorten
-
-
-def _resolve_tiers(values: tuple[str, ...]) -> tuple[str, ...]:
-    if not values:
-        return ()
-    from policywatch.nlp.retrieval.search import FilterError, resolve_tiers
-
-    try:
-        return tuple(resolve_tiers(values))
-    except FilterError as exc:
-        raise click.BadParameter(str(exc), param_hint="--tier") from exc
 
 
 @click.command("notices")
@@ -53,7 +48,7 @@ def notices_command(app: AppContext, tiers: tuple[str, ...], sources: tuple[str,
     """
     from policywatch.store.catalog import NoticeFilters, list_notices
 
-    filters = NoticeFilters(tiers=_resolve_tiers(tiers), sources=sources, kinds=kinds,
+    filters = NoticeFilters(tiers=tuple(tier_ids(tiers)), sources=sources, kinds=kinds,
                             since=since, include_attachments=attachments)
     rows = list_notices(app.store(), filters, limit=limit, offset=offset)
     if as_json:
