@@ -89,11 +89,19 @@ def _bound(condition: dict[str, Any]) -> tuple[str, str, str]:
             f"{float(condition.get('value', 0)):g}")
 
 
+def _route(condition: Any) -> str | None:
+    """The name of an alternative route (the metric it stands in for, or the clause that
+    lists the routes), or None for a condition that is not a route. A route's own threshold
+    is its metric's criterion, diffed on its own, so its numbers are never part of the key."""
+    if isinstance(condition, dict) and "alternative_to" in condition:
+        return "alt:" + str(condition["alternative_to"].get("metric"))
+    if isinstance(condition, dict) and "alternative_group" in condition:
+        return "altgroup:" + str(condition["alternative_group"])
+    return None
+
+
 def _condition_signature(condition: Any) -> str:
     """A condition's identity, bounds included: each band of a table is its own criterion.
-
-    An alternative route is named by the metric it stands in for (its own threshold is
-    that metric's criterion, diffed on its own).
 
     >>> _condition_signature({"all": [{"metric": "revenue", "op": ">=", "value": 5e7},
     ...                               {"metric": "revenue", "op": "<=", "value": 1e8}]})
@@ -103,10 +111,9 @@ def _condition_signature(condition: Any) -> str:
     """
     if not condition:
         return ""
-    if isinstance(condition, dict) and "alternative_to" in condition:
-        return "alt:" + str(condition["alternative_to"].get("metric"))
-    if isinstance(condition, dict) and "alternative_group" in condition:
-        return "altgroup:" + str(condition["alternative_group"])
+    route = _route(condition)
+    if route:
+        return route
     if isinstance(condition, dict) and "all" in condition:
         parts = sorted(":".join(_bound(part)) for part in condition["all"]
                        if isinstance(part, dict))
@@ -126,10 +133,9 @@ def _condition_shape(condition: Any, floors: frozenset[tuple[str, str]], tier: s
     """
     if not condition:
         return ""
-    if isinstance(condition, dict) and "alternative_to" in condition:
-        return "alt:" + str(condition["alternative_to"].get("metric"))
-    if isinstance(condition, dict) and "alternative_group" in condition:
-        return "altgroup:" + str(condition["alternative_group"])
+    route = _route(condition)
+    if route:
+        return route
     if isinstance(condition, dict) and "all" in condition:
         metrics = sorted({str(part.get("metric")) for part in condition["all"]
                           if isinstance(part, dict)})
