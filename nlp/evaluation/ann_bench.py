@@ -338,7 +338,7 @@ def bench_ann(echo: Echo, reference: Path | None, size: int = 1_000_000,
 
     from policywatch.nlp.evaluation.search_bench import load_judged_queries
     from policywatch.nlp.retrieval.embeddings import USE_MODEL, ModelUnavailable, load_model
-    from policywatch.nlp.retrieval.translate import cache_dir
+    from policywatch.store.cache import cache_dir
 
     if reference is None or not (reference / "ncp-2020").is_dir():
         raise AnnBenchUnavailable("bench ann embeds the real texts of the reference pack "

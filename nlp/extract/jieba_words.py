@@ -23,6 +23,7 @@ import jieba
 
 from policywatch.nlp.extract.lexicon import DATA_DIR
 from policywatch.nlp.extract.memory import freeze_loaded_data
+from policywatch.store.cache import cache_dir
 
 USER_DICTIONARY = DATA_DIR / "userdict.txt"
 #: After this many words looked up one at a time, jieba's whole table is loaded instead
@@ -31,15 +32,6 @@ LAZY_LOOKUPS = 20_000
 
 _dictionary_lock = threading.Lock()
 _dictionary_loaded = False
-
-
-def cache_dir() -> Path:
-    """Where derived data is cached: ``$POLICYWATCH_CACHE``, else the XDG cache."""
-    explicit = os.environ.get("POLICYWATCH_CACHE")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "policywatch"
 
 
 def _full_table() -> tuple[dict[str, int], int]:

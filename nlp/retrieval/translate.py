@@ -25,7 +25,6 @@ import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
 import jieba
 
@@ -38,6 +37,7 @@ from policywatch.nlp.retrieval.search_text import (
     phrase_alternative,
     tokens,
 )
+from policywatch.store.cache import cache_dir
 
 #: Dictionary translations kept per English word or phrase, and per Chinese word.
 MAX_DICTIONARY_CANDIDATES = 3
@@ -95,15 +95,6 @@ def _glossary_index() -> tuple[dict[tuple[str, ...], list[str]], list[tuple[str,
 
 
 _CACHE_FORMAT = "cedict-index-v1"
-
-
-def cache_dir() -> Path:
-    """Return where derived data is cached: ``$POLICYWATCH_CACHE``, else the XDG cache."""
-    explicit = os.environ.get("POLICYWATCH_CACHE")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "policywatch"
 
 
 @lru_cache(maxsize=1)
