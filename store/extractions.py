@@ -127,6 +127,7 @@ def save_extraction(store: Store, version_id: int, extractor: str,
                 "text": criterion.get("text"),
                 "clause_id": criterion.get("clause"),
                 "phrase": criterion.get("phrase"),
+                "tier_inferred": int(bool(criterion.get("tier_inferred"))),
                 "extractor": extractor,
             }
             for criterion in result.get("criteria", [])

@@ -538,3 +538,10 @@ def m013_criteria_phrase(db: Database) -> None:
     """``criteria.phrase``: the text's own words for a threshold on a quantity no metric id
     names (metric ``other``), so two such criteria stay apart in diffs and tables."""
     db["criteria"].add_column("phrase", str)
+
+
+@migrations()
+def m014_criteria_tier_inferred(db: Database) -> None:
+    """``criteria.tier_inferred``: 1 where the text names no tier and the tier comes from
+    what its criteria measure (a bare list of conditions), so output can say so."""
+    db["criteria"].add_column("tier_inferred", int, not_null_default=0)

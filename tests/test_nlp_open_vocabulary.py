@@ -175,6 +175,37 @@ def test_nlp_open_vocabulary_a_waived_threshold_is_no_criterion_and_a_restated_o
     assert triples(text) == [("main_business_growth", ">=", 5)]
 
 
+def test_nlp_open_vocabulary_a_bracket_that_names_no_firms_waives_for_everyone():
+    # （对于…企业，不受此限） exempts some firms; （本批次不作为申报条件） drops the threshold.
+    assert triples(LG + "近两年营业收入平均增长率不低于8%（本批次不作为申报条件）。"
+                   "上年度营业收入总额在1亿元以上。") == [("revenue", ">=", 100_000_000)]
+
+
+def test_nlp_open_vocabulary_a_count_of_qualities_is_no_threshold():
+    assert triples(LG + "企业在创新和质量方面具有两个以上方面的突出优势。"
+                   "上年度营业收入总额在1亿元以上。") == [("revenue", ">=", 100_000_000)]
+    assert triples("Enterprises shall have at least two aspects of outstanding performance, "
+                   "and revenue of no less than RMB 100 million.", language="en") == [
+        ("revenue", ">=", 100_000_000)]
+
+
+def test_nlp_open_vocabulary_niche_wording_with_industry_or_field_is_years_in_niche():
+    assert triples(LG + "从事特定细分行业时间达到2年以上。") == [("years_in_niche", ">=", 2)]
+    assert triples(LG + "企业从事细分领域时间达到3年及以上。") == [("years_in_niche", ">=", 3)]
+
+
+def test_nlp_open_vocabulary_a_text_that_names_no_tier_gets_the_tier_its_criteria_imply():
+    bare = "申报企业须同时满足下列条件：\n（一）从事特定细分市场时间达到2年以上。\n（二）上年度营业收入总额在1000万元以上。"
+    criteria = extract_notice(bare)["criteria"]
+    assert [(c["tier"], c["tier_inferred"]) for c in criteria] == [("srdi_sme", True)] * 2
+    # Revenue alone implies no tier: the criteria stay without one, and say so.
+    alone = extract_notice("申报企业须满足：上年度营业收入总额在1000万元以上。")["criteria"]
+    assert [(c["tier"], c["tier_inferred"]) for c in alone] == [(None, False)]
+    # A text that names its tier keeps it, never marked inferred.
+    named = extract_notice(LG + "从事特定细分市场时间达到3年以上。")["criteria"]
+    assert [(c["tier"], c["tier_inferred"]) for c in named] == [("little_giant", False)]
+
+
 def test_nlp_open_vocabulary_new_metrics_have_display_names():
     from policywatch.nlp.extract.lexicon import display_names
 

@@ -192,6 +192,8 @@ class CriteriaAssembler:
         self.phrase_trail = re.compile(phrase["trail"], flags)
         self.phrase_min = re.compile(phrase["min"])
         self.phrase_scope = re.compile(phrase["scope"], flags)
+        self.phrase_uncounted = re.compile(phrase["uncounted"], flags)
+        self.exception_group = tuple(w.lower() for w in markers[language]["exception_group"])
         self.vocab = vocabulary()
 
     # ----------------------------------------------------------------- public
@@ -244,11 +246,9 @@ class CriteriaAssembler:
                                               in_scoring)
                                 for q in view.mentions if q.kind == QUANTITY) if f is not None]
         if not in_scoring and (REWARD in kinds or any(
-                m.kind == WAIVER and not _bracket_depth(view.text, sentence.start, m.start)
-                for m in view.mentions)):
+                m.kind == WAIVER and self._waives(view, m) for m in view.mentions)):
             # A reward's amounts and the bar it pays out at, or a threshold the sentence
-            # waives, are no criteria; a waiver in brackets is an exception for some firms
-            # (…不低于2000万元（对于集成电路企业，不受此限）): the threshold stands.
+            # waives, are no criteria.
             return
         if in_scoring:
             if findings and findings[-1].comparisons:
@@ -291,6 +291,18 @@ class CriteriaAssembler:
             anchor = before[0].comparisons[0] if before and before[0].comparisons else None
             state.alt_anchor[clause_id] = anchor
             state.alt_marker_at[clause_id] = sentence.start
+
+    def _waives(self, view: _SentenceView, waiver: Mention) -> bool:
+        """Whether a waiver word waives its sentence's thresholds. In brackets it is an
+        exception for some firms (…不低于2000万元（对于集成电路企业，不受此限）) and the
+        threshold stands, unless the bracket names no firms: （不作为第一批申报条件）."""
+        start = view.sentence.start
+        if not _bracket_depth(view.text, start, waiver.start):
+            return True
+        opening = max(view.text.rfind("(", start, waiver.start),
+                      view.text.rfind("（", start, waiver.start))
+        bracket = view.text[opening + 1:waiver.start].lower()
+        return not any(word in bracket for word in self.exception_group)
 
     # -------------------------------------------------------------- findings
     def _finding(self, view: _SentenceView, quantity_mention: Mention, structure: Structure,
@@ -567,9 +579,8 @@ class CriteriaAssembler:
         parts.append(view.text[position:end])
         return self._tidy_phrase(" ".join(parts))
 
-    def _words_after(self, view: _SentenceView, quantity_mention: Mention) -> str | None:
-        """What follows the number (and its comparator) to the end of its segment:
-        或5项及以上与主要产品相关的实用新型专利、外观设计专利 names what the 5 counts."""
+    def _text_after(self, view: _SentenceView, quantity_mention: Mention) -> str:
+        """The text after the number (and its comparator) to the end of its segment."""
         _, seg_end = view.segment(quantity_mention.start)
         start = quantity_mention.end
         index = view.mentions.index(quantity_mention)
@@ -577,8 +588,12 @@ class CriteriaAssembler:
             after = view.mentions[index + 1]
             if after.kind == CMP_SUFFIX and after.start - start <= 2:
                 start = after.end
-        words = view.text[start:seg_end]
-        return self._tidy_phrase(words)
+        return view.text[start:seg_end]
+
+    def _words_after(self, view: _SentenceView, quantity_mention: Mention) -> str | None:
+        """What follows the number (and its comparator) to the end of its segment:
+        或5项及以上与主要产品相关的实用新型专利、外观设计专利 names what the 5 counts."""
+        return self._tidy_phrase(self._text_after(view, quantity_mention))
 
     def _tidy_phrase(self, words: str) -> str | None:
         words = " ".join(words.split())
@@ -594,6 +609,8 @@ class CriteriaAssembler:
     def _other_phrase(self, view: _SentenceView, quantity_mention: Mention) -> str | None:
         """The words naming a threshold that no metric id names: before the number in its
         segment, else after it; None when neither names anything."""
+        if self.phrase_uncounted.match(self._text_after(view, quantity_mention)):
+            return None  # 具有一个以上方面较突出的示范性: a count of qualities, not a quantity
         seg_start, _ = view.segment(quantity_mention.start)
         words = self._words_before(view, quantity_mention, seg_start)
         if words is None:

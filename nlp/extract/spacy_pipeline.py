@@ -29,7 +29,7 @@ from policywatch.nlp.extract.jieba_words import (  # noqa: F401 - USER_DICTIONAR
 from policywatch.nlp.extract.lightweight_spacy import Doc, Language, spacy  # torch-free
 from policywatch.nlp.extract.mentions import DATE, TIER, mention_scanner
 from policywatch.nlp.extract.metadata import metadata_reader
-from policywatch.nlp.extract.tiers import TierContext, tiers_mentioned
+from policywatch.nlp.extract.tiers import TierContext, infer_tier, tiers_mentioned
 
 COMPONENTS = (
     "policywatch_mentions_v1",
@@ -141,6 +141,14 @@ class CriteriaComponent(_Component):
     def __call__(self, doc: Doc) -> Doc:
         criteria, scoring = criteria_assembler(self.language).assemble(
             _text(doc), doc._.pw_structure, doc._.pw_mentions, doc._.pw_tier_context)
+        inferred = None
+        if criteria and not doc._.pw_tiers and all(c["tier"] is None for c in criteria):
+            # A bare list of conditions: the tier its criteria imply, said to be inferred.
+            inferred = infer_tier(criteria)
+        for criterion in criteria:
+            if inferred:
+                criterion["tier"] = inferred
+            criterion["tier_inferred"] = inferred is not None
         doc._.pw_criteria = criteria
         doc._.pw_scoring = scoring
         return doc

@@ -40,6 +40,19 @@ def tiers_mentioned(mentions: Sequence[Mention], title_tiers: Sequence[str] = ()
     return list(seen)
 
 
+def infer_tier(criteria: Sequence[dict]) -> str | None:
+    """The tier that criteria imply when the text names none: the tier of the first metric
+    only one tier line measures (``inferred_from_metrics`` in ``tiers.json``).
+
+    >>> infer_tier([{"metric": "revenue_growth"}, {"metric": "years_in_niche"}])
+    'srdi_sme'
+    >>> infer_tier([{"metric": "revenue"}]) is None
+    True
+    """
+    implied = load_data("tiers")["inferred_from_metrics"]
+    return next((implied[c["metric"]] for c in criteria if c["metric"] in implied), None)
+
+
 class TierContext:
     """Which tier a criterion belongs to.
 

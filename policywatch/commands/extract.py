@@ -121,7 +121,10 @@ def _summary(result: dict[str, Any]) -> str:
     for criterion in result["criteria"]:
         period = f" [{criterion['period']}]" if criterion["period"] else ""
         condition = " (conditional)" if criterion["condition"] else ""
-        lines.append(f"  {criterion['tier'] or '-'}: {criterion['metric']} {criterion['op']} "
+        tier = criterion["tier"] or "-"
+        if criterion.get("tier_inferred"):
+            tier += " (inferred: the text names no tier)"
+        lines.append(f"  {tier}: {criterion['metric']} {criterion['op']} "
                      f"{criterion['value']:,} {criterion['unit'] or ''}{period}{condition}")
     lines.append(f"scoring:    {len(result['scoring'])} rows; clauses: {len(result['clauses'])}")
     return "\n".join(lines)
