@@ -21,7 +21,7 @@ from policywatch.nlp.retrieval.search import (
     resolve_filters,
     search,
 )
-from policywatch.nlp.retrieval.search_text import split_passages
+from policywatch.nlp.retrieval.search_text import SEARCH_TERMS_VERSION, split_passages
 from policywatch.store import Capture, record_capture
 from policywatch.store import search_index as idx
 from policywatch.store.notices import upsert_source
@@ -197,7 +197,7 @@ def test_search_index_embeddings_stored_once_per_text_and_model(indexed, fake):
 
 def test_search_index_records_the_segmenter(indexed):
     tags = {row[0] for row in indexed.db.execute("select distinct segmenter from search_docs")}
-    assert len(tags) == 1 and next(iter(tags)).startswith("policywatch.search-terms.v1")
+    assert len(tags) == 1 and next(iter(tags)).startswith(SEARCH_TERMS_VERSION)
 
 
 @pytest.mark.parametrize(("title", "expected"), [

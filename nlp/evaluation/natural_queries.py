@@ -1,9 +1,10 @@
 """Search judged on natural queries written blind to the search vocabulary.
 
-``data/search/natural-queries.json`` holds 40 queries (20 zh, 20 en) a researcher would
-type after the demo, with the documents that answer each, written by someone who had not
-seen the glossary, the synonyms or the search code, and split into a development half
-(the ranking may be tuned on it) and a held-out half (scored, never tuned on). Judgments
+``data/search/natural-queries.json`` holds 64 queries (32 zh, 32 en) a researcher would
+type after the demo, with the documents that answer each, written by people who had not
+seen the glossary, the synonyms or the search code, in three parts: ``dev`` (20; the
+ranking may be tuned on it), ``heldout`` (20; scored, its misses were read, so no longer
+blind) and ``fresh`` (24, written later by another session, scored once, never tuned on). Judgments
 name documents by URL, so they hold for any database built from the replay.
 
 Figures per split and language:
@@ -30,6 +31,7 @@ from policywatch.store import Store
 from policywatch.store.identity import canonical_url
 
 QUERIES = Path(__file__).resolve().parent / "data" / "search" / "natural-queries.json"
+SPLITS = ("dev", "heldout", "fresh")
 
 
 @lru_cache(maxsize=1)
@@ -84,10 +86,10 @@ def score_query(store: Store, query: dict[str, Any], embedder: Embedder | None =
 
 def evaluate(store: Store, embedder: Embedder | None = None, mode: str = "hybrid"
              ) -> dict[str, Any]:
-    """Score every natural query; figures per split (dev, heldout) and language."""
+    """Score every natural query; figures per split (dev, heldout, fresh) and language."""
     outcomes = [score_query(store, query, embedder, mode) for query in natural_queries()]
     figures: dict[str, Any] = {"outcomes": outcomes}
-    for split in ("dev", "heldout"):
+    for split in SPLITS:
         for language in ("zh", "en", "all"):
             chosen = [o for o in outcomes if o.query["split"] == split
                       and language in ("all", o.query["language"])]
@@ -110,7 +112,7 @@ def print_figures(figures: dict[str, Any], echo: Any, label: str) -> None:
     """One table per run: split x language."""
     echo(f"  {label}")
     echo("    split     lang  queries  governing@3  hit@3   MRR    duplicates@10")
-    for split in ("dev", "heldout"):
+    for split in SPLITS:
         for language in ("zh", "en", "all"):
             row = figures[f"{split}/{language}"]
             governing = "-" if row["governing@3"] is None else f"{row['governing@3']:.3f}"

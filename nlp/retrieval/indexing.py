@@ -87,6 +87,8 @@ def build_indexed_doc(row: dict[str, Any], segmenter: str) -> idx.IndexedDoc:
     stored = []
     for passage in passages:
         heading = title_terms + (index_terms(passage.clause, language) if passage.clause else [])
+        if passage.context:
+            heading += index_terms(passage.context, language)
         embedded = embed_text(title, passage.text)
         stored.append({
             "ordinal": passage.ordinal,

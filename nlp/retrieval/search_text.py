@@ -37,13 +37,15 @@ from policywatch.nlp.extract.lexicon import load_data, search_wordings
 from policywatch.nlp.retrieval.english_tokens import english_tokens
 
 #: Producer tag of the index rows; bump when normalization or passage cutting changes.
-SEARCH_TERMS_VERSION = "policywatch.search-terms.v1"
+SEARCH_TERMS_VERSION = "policywatch.search-terms.v3"
 #: Longest passage, in characters, before it is cut (a clause rarely needs more).
 PASSAGE_CHARS = {"zh": 320, "en": 1000}
 #: A numbered clause starts a new passage once the current one is at least this long.
 PASSAGE_MIN_CHARS = {"zh": 60, "en": 200}
 #: Text handed to the embedder: title and passage, cut here (models read ~256 tokens).
 EMBED_CHARS = 1200
+#: How much of an enclosing clause's opening line a passage inside it carries as context.
+LEAD_IN_CHARS = 80
 _CJK = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff]+$")
 _HAS_CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[a-z]")
@@ -85,7 +87,7 @@ def stop_words() -> frozenset[str]:
 def segmenter_tag() -> str:
     """Return the producer tag stored with index rows (rules, jieba, user dictionary).
 
-    >>> segmenter_tag().startswith("policywatch.search-terms.v1+jieba-")
+    >>> segmenter_tag().startswith("policywatch.search-terms.v3+jieba-")
     True
     """
     digest = hashlib.sha256(USER_DICTIONARY.read_bytes())
@@ -120,15 +122,18 @@ def normalize_term(token: str, stop: bool = True) -> str | None:
 
 @lru_cache(maxsize=200_000)
 def subwords(term: str) -> tuple[str, ...]:
-    """Return the dictionary words of two and three characters inside a Chinese word.
+    """Return the dictionary words of two to four characters inside a Chinese word: jieba's
+    search mode stops at three, which leaves 专精特新 out of 专精特新中小企业.
 
     >>> subwords("营业收入总额")
-    ('营业', '收入', '总额')
+    ('营业', '收入', '总额', '营业收入')
+    >>> subwords("专精特新中小企业")
+    ('专精', '中小', '企业', '小企业', '专精特新', '中小企业')
     """
     if len(term) < 3 or not _CJK.match(term):
         return ()
     found = []
-    for size in (2, 3):
+    for size in (2, 3, 4):
         for start in range(len(term) - size + 1):
             gram = term[start:start + size]
             if gram != term and jieba.get_FREQ(gram) and gram not in found:
@@ -167,7 +172,7 @@ def index_terms(text: str, language: str) -> list[str]:
     """Return the normalized terms of ``text`` as the index stores them (with repeats).
 
     >>> index_terms("营业收入总额不低于1000万元", "zh")
-    ['营业收入总额', '营业', '收入', '总额', '不低于', '低于', '1000', '万元']
+    ['营业收入总额', '营业', '收入', '总额', '营业收入', '不低于', '低于', '1000', '万元']
     """
     terms: list[str] = []
     for token in tokens(text, language):
@@ -306,11 +311,14 @@ def concept_coverage(concepts: list[list[tuple[str, ...]]], terms: set[str]) -> 
 
 @dataclass(frozen=True)
 class Passage:
-    """A piece of a notice: ``text`` as written, the clause label it starts with."""
+    """A piece of a notice: ``text`` as written, the clause label it starts with, and
+    ``context``: the opening words of the clauses it sits inside that it does not hold
+    itself (第五条 专精特新中小企业应当…同时满足以下条件：, above items (二)–(六))."""
 
     ordinal: int
     text: str
     clause: str | None
+    context: str | None = None
 
 
 def _clause_label(structure, clause_id: str | None, language: str) -> str | None:
@@ -319,6 +327,19 @@ def _clause_label(structure, clause_id: str | None, language: str) -> str | None
     if not chain:
         return None
     return ("" if language == "zh" else " ").join(c.label.strip() for c in chain)
+
+
+def _lead_in(structure, clause_id: str | None, before: int) -> str | None:
+    """The opening line of each clause around ``clause_id`` that starts before ``before``
+    (outermost first, chapters and sections left out): what items cut off from their clause
+    are about."""
+    leads = []
+    for clause in reversed(structure.ancestors(clause_id)):
+        if clause.style in _SKIPPED_CLAUSE_STYLES or clause.start >= before:
+            continue
+        first = next((part for part in clause.text_parts if part.strip()), "")
+        leads.append(first.strip()[:LEAD_IN_CHARS])
+    return "\n".join(lead for lead in leads if lead) or None
 
 
 def _cut_long(line: str, language: str, limit: int) -> list[str]:
@@ -348,6 +369,13 @@ def split_passages(text: str, language: str) -> list[Passage]:
     >>> text = "第一条 总则内容。\\n第二条 营业收入1000万元以上。"
     >>> [(p.clause, p.text) for p in split_passages(text, "zh")]
     [('第一条', '第一条 总则内容。\\n第二条 营业收入1000万元以上。')]
+
+    A passage that starts inside a clause keeps the clause's opening words as ``context``:
+
+    >>> items = "\\n".join(f"（{n}）第{n}项条件，" + "内容" * 60 for n in "一二三")
+    >>> passages = split_passages("第五条 专精特新中小企业应当满足以下条件：\\n" + items, "zh")
+    >>> [(p.clause, p.context) for p in passages][-1]
+    ('第五条（三）', '专精特新中小企业应当满足以下条件：')
     """
     language = language if language in PASSAGE_CHARS else "en"
     from policywatch.nlp.extract.clauses import clause_parser  # indexing only, not queries
@@ -358,12 +386,14 @@ def split_passages(text: str, language: str) -> list[Passage]:
     lines: list[str] = []
     label: str | None = None
 
+    context: str | None = None
+
     def flush() -> None:
-        nonlocal lines, label
+        nonlocal lines, label, context
         body = "\n".join(lines).strip()
         if body:
-            passages.append(Passage(len(passages), body, label))
-        lines, label = [], None
+            passages.append(Passage(len(passages), body, label, context))
+        lines, label, context = [], None, None
 
     for line in structure.lines:
         line_text = text[line.start:line.end].strip()
@@ -375,6 +405,7 @@ def split_passages(text: str, language: str) -> list[Passage]:
             flush()
         if not lines:
             label = _clause_label(structure, line.clause, language) if opens_clause else None
+            context = _lead_in(structure, line.clause, line.start)
         if len(line_text) > limit:
             pieces = _cut_long(line_text, language, limit)
             for piece in pieces[:-1]:
