@@ -159,12 +159,17 @@ def test_nlp_evaluation_real_labels_are_split_by_issuer_and_use_the_vocabulary()
     labels = {stem: json.loads((REAL / f"{stem}.json").read_text(encoding="utf-8"))
               for part in split.values() for stem in part}
     assert set(labels) == {p.stem for p in REAL.glob("*.json") if p.name != "split.json"}
-    assert not set(split["dev"]) & set(split["heldout"])
+    parts = list(split)
     issuers = {part: {labels[stem]["issuer"] for stem in split[part]} for part in split}
-    assert not issuers["dev"] & issuers["heldout"], "an issuer in both parts"
+    for index, part in enumerate(parts):
+        for other in parts[index + 1:]:
+            assert not set(split[part]) & set(split[other]), (part, other)
+            assert not issuers[part] & issuers[other], f"an issuer in {part} and {other}"
     metrics = _metric_ids() | {"other"}
+    folder = {"fresh": "fresh-texts"}
     for stem, label in labels.items():
-        assert label["reference"] == f"real-texts/{stem}.txt"
+        assert label["split"] in split and stem in split[label["split"]]
+        assert label["reference"] == f"{folder.get(label['split'], 'real-texts')}/{stem}.txt"
         assert not (REAL / f"{stem}.txt").exists(), "real texts are never copied here"
         for criterion in label["criteria"]:
             assert criterion["metric"] in metrics, (stem, criterion)

@@ -206,6 +206,40 @@ def test_nlp_open_vocabulary_a_text_that_names_no_tier_gets_the_tier_its_criteri
     assert [(c["tier"], c["tier_inferred"]) for c in named] == [("little_giant", False)]
 
 
+def test_nlp_open_vocabulary_traditional_characters_and_ruby_read_as_simplified():
+    simplified = LG + "上年度营业收入总额不低于1亿元，近2年研发费用总额占营业收入总额比重均不低于3%。"
+    traditional = ("專精特新“小巨人”企業認定標準\n"
+                   "上年度營業收入總額不低於1億元，近2年研發費用總額佔營業收入總額比重均不低於3%。")
+    ruby = ("專(zhuān)精特新“小巨人”企業(yè)認定標準\n"
+            "上年度營(yíng)業(yè)收入總額不低於1億元，近2年研發(fā)費(fèi)用總額佔營業收入總額比重均不低於3%。")
+    expected = [("revenue", ">=", 100_000_000), ("rd_ratio", ">=", 3)]
+    assert triples(simplified) == triples(traditional) == triples(ruby) == expected
+    assert extract_notice(traditional)["tiers"] == ["little_giant"]
+
+
+def test_nlp_open_vocabulary_a_bracketed_inclusion_makes_a_strict_bound_inclusive():
+    assert triples(LG + "研发投入占营业收入比重超过4%（含）。") == [("rd_ratio", ">=", 4)]
+    assert triples(LG + "资产负债率低于65%(含)。") == [("debt_ratio", "<=", 65)]
+    assert triples(LG + "研发投入占营业收入比重超过4%。") == [("rd_ratio", ">", 4)]
+
+
+def test_nlp_open_vocabulary_a_line_that_only_names_a_tier_heads_the_list_below():
+    text = ("申报条件\n一、“专精特新”示范中小企业\n（一）上年度营业收入总额在2000万元以上。\n"
+            "二、细分领域“小巨人”企业\n（一）上年度营业收入总额在1亿元以上。")
+    assert [(c["tier"], c["value"]) for c in extract_notice(text)["criteria"]] == [
+        ("srdi_sme", 20_000_000), ("little_giant", 100_000_000)]
+    run_in = ("申报条件如下。\n专精特新中小企业。上年度营业收入总额在2000万元以上。\n"
+              "“小巨人”企业。(1)制造类。上年度营业收入总额在1亿元以上。")
+    assert [(c["tier"], c["value"]) for c in extract_notice(run_in)["criteria"]] == [
+        ("srdi_sme", 20_000_000), ("little_giant", 100_000_000)]
+
+
+def test_nlp_open_vocabulary_how_many_conditions_must_hold_is_no_threshold():
+    assert triples(LG + "上年度营业收入总额在1亿元以上，并符合以下条件中的至少一项：\n"
+                   "（一）研发投入占营业收入比重不低于3%。") == [
+        ("revenue", ">=", 100_000_000), ("rd_ratio", ">=", 3)]
+
+
 def test_nlp_open_vocabulary_new_metrics_have_display_names():
     from policywatch.nlp.extract.lexicon import display_names
 

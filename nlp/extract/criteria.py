@@ -312,6 +312,8 @@ class CriteriaAssembler:
         if quantity.unit == "years" and quantity.value >= 1000:
             return None  # a calendar year (2022年), not a duration
         op = quantity.op or self._comparator(view, quantity_mention)
+        if op in _INCLUSIVE and _INCLUDED.match(view.text, quantity_mention.end):
+            op = _INCLUSIVE[op]  # 超过2.5%(含): the bound itself passes
         if op is None and not quantity.is_range:
             return None
         if _APPROXIMATE.match(view.text, quantity_mention.end):
@@ -895,6 +897,11 @@ def _distinct(criteria: list[dict[str, Any]]) -> list[dict[str, Any]]:
             seen.add(key)
             kept.append(criterion)
     return kept
+
+
+#: A strict comparator made inclusive by a bracketed 含 right after the number.
+_INCLUSIVE = {">": ">=", "<": "<="}
+_INCLUDED = re.compile(r"\s*[(（]\s*(?:含|包含|包括)(?:本数)?\s*[)）]")
 
 
 def _bracket_depth(text: str, start: int, position: int) -> int:

@@ -6,11 +6,12 @@ from typing import Any
 
 from policywatch.nlp.extract.language import detect_language  # noqa: F401 - re-exported
 from policywatch.nlp.extract.normalize import join_broken_lines
+from policywatch.nlp.extract.script import simplified, without_ruby
 from policywatch.nlp.extract.spacy_pipeline import process
 
 #: Producer tag stored with every extraction. Bump it whenever rules or data change: the
 #: stage then re-extracts every version and replaces rows made by older versions.
-EXTRACTOR_VERSION = "policywatch.extract.v5"
+EXTRACTOR_VERSION = "policywatch.extract.v6"
 
 def extract_notice(text: str, *, title: str | None = None,
                    language: str | None = None) -> dict[str, Any]:
@@ -45,6 +46,10 @@ def extract_notice(text: str, *, title: str | None = None,
         raise ValueError(f"unsupported language {language!r} (zh or en)")
     # Lines a PDF or a paste broke inside a sentence are joined first, so every later
     # step reads whole sentences (the reading form is unchanged: see normalize).
+    if language == "zh":
+        # Traditional-character reposts and ruby residue read as the simplified original.
+        body = without_ruby(simplified(body))
+        title = without_ruby(simplified(title)) if title else title
     body = join_broken_lines(body, language)
     doc = process(body, language, title)
     metadata = doc._.pw_metadata

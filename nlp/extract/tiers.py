@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from policywatch.nlp.extract.clauses import Line
 
 STRUCTURAL_STYLES = frozenset({"annex", "chapter", "section"})
+_NOT_WORDS = re.compile(r"[\s\W_]+")
+_DIGIT = re.compile(r"[0-9０-９]")
+_RUN_IN_END = re.compile(r"[。：:]")
 HEADING_STYLES = frozenset({None, "annex", "chapter", "section", "article", "part"})
 
 
@@ -81,18 +84,26 @@ class TierContext:
         self.default = default
         self.positions: list[int] = []
         self.values: list[str] = []
+        label_max = spec["label_line_extra"][language]
         for line in lines:
-            if line.style not in HEADING_STYLES:
-                continue
             index = bisect.bisect_left(self.starts, line.body_start)
             if index == len(self.tiers) or self.tiers[index].start >= line.end:
                 continue
             first = self.tiers[index]
+            body = text[line.body_start:line.end]
+            # A line that only names a tier (2、“专精特新”示范中小企业) heads the list below it,
+            # whatever its numbering, and so does a tier that opens a line as a run-in heading
+            # (“小巨人”企业。(1)制造类。上一年度主营业务收入…).
+            rest = body.replace(text[first.start:first.end], "", 1)
+            if first.start - line.body_start <= 2:
+                rest = _RUN_IN_END.split(text[first.end:line.end], maxsplit=1)[0]
+            names_only = len(_NOT_WORDS.sub("", rest)) <= label_max and not _DIGIT.search(rest)
+            if line.style not in HEADING_STYLES and not names_only:
+                continue
             if first.start - line.body_start > window:
                 continue
-            body = text[line.body_start:line.end]
             lowered = body.lower() if language == "en" else body
-            if line.style in STRUCTURAL_STYLES or any(k in lowered for k in keywords):
+            if line.style in STRUCTURAL_STYLES or names_only or any(k in lowered for k in keywords):
                 self.positions.append(line.start)
                 self.values.append(first.value)
 
