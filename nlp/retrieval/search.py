@@ -572,7 +572,8 @@ def _title_bigrams(title: str) -> set[str]:
 
 
 def _text_copies(store: Store, notice_ids: list[int]) -> list[tuple[int, int]]:
-    """Pairs of notices whose opening text is nearly the same (4-character shingles).
+    """Pairs of notices whose opening text is nearly the same (4-character shingles), or
+    a page and its attachment of the same name.
 
     Only pairs whose titles name the same thing (bigram Dice of the titles' subjects, 印发
     wrappers and file names removed) are compared by text: copies of one document keep its
@@ -593,6 +594,14 @@ def _text_copies(store: Store, notice_ids: list[int]) -> list[tuple[int, int]]:
         return []
     involved = sorted({n for pair in candidates for n in pair})
     marks = ", ".join("?" * len(involved))
+    # A page and its own attachment under the same name (a list announced on a page and
+    # the list as a DOCX) are one document, however different their texts.
+    attached = {(row[0], row[1]) for row in store.db.execute(
+        "select v.notice_id, a.notice_id from attachments a "
+        f"join versions v on v.id = a.version_id where v.notice_id in ({marks}) "
+        f"and a.notice_id in ({marks})", involved * 2)}
+    pairs = [(a, b) for a, b in candidates if (a, b) in attached or (b, a) in attached]
+    candidates = [pair for pair in candidates if pair not in pairs]
     texts: dict[int, list[str]] = defaultdict(list)
     for notice_id, text in store.db.execute(
             f"select notice_id, text from passages where notice_id in ({marks}) "
@@ -600,7 +609,6 @@ def _text_copies(store: Store, notice_ids: list[int]) -> list[tuple[int, int]]:
         if sum(len(t) for t in texts[notice_id]) < DUPLICATE_CHARS:
             texts[notice_id].append(text)
     shingles = {n: _shingles("".join(parts)[:DUPLICATE_CHARS]) for n, parts in texts.items()}
-    pairs = []
     for a, b in candidates:
         x, y = shingles.get(a, set()), shingles.get(b, set())
         if min(len(x), len(y)) < 8 or min(len(x), len(y)) < DUPLICATE_JACCARD * max(len(x),
