@@ -84,3 +84,12 @@ def test_nlp_dates_roles(text, expected):
 @pytest.mark.parametrize("text", ["2022年2月30日", "2022-13-01", "二〇二二年十三月一日"])
 def test_nlp_dates_impossible_dates_are_ignored(text):
     assert parse_date(text) is None
+
+
+def test_nlp_dates_labels_and_dates_of_a_flattened_metadata_table():
+    # A page's metadata table copied as a list: each label and its value on its own line.
+    text = ("- [ 索引号 ]\n- 11500000000000000A/2024-00012\n- [ 成文日期 ]\n- 2024-03-04\n"
+            "- [ 发布日期 ]\n- 2024-03-06\n某某区经济和信息化委员会关于做好2024年申报工作的通知\n"
+            "各有关企业：申报截止时间为2024年4月10日。")
+    dates = extract_notice(text)["dates"]
+    assert (dates["written"], dates["published"]) == ("2024-03-04", "2024-03-06")
