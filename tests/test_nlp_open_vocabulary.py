@@ -240,6 +240,26 @@ def test_nlp_open_vocabulary_how_many_conditions_must_hold_is_no_threshold():
         ("revenue", ">=", 100_000_000), ("rd_ratio", ">=", 3)]
 
 
+def test_nlp_open_vocabulary_a_prerequisite_tier_alone_means_the_tier_above():
+    text = ("申报条件\n1、企业须已获得省级专精特新中小企业认定且在有效期内。\n"
+            "2、企业上年度营业收入5000万元以上。")
+    criteria = extract_notice(text)["criteria"]
+    assert [(c["tier"], c["tier_inferred"], c["value"]) for c in criteria] == [
+        ("little_giant", True, 50_000_000)]
+
+
+def test_nlp_open_vocabulary_a_comma_inside_brackets_parts_no_segments():
+    text = LG + "企业拥有有效发明专利（含集成电路布图设计专有权，下同）3项以上。"
+    assert triples(text) == [("invention_patent_count", ">=", 3)]
+
+
+def test_nlp_open_vocabulary_a_count_names_what_follows_it_even_under_a_heading():
+    text = LG + "5、拥有2项及以上与主导产品相关的发明专利，或8项以上与主导产品相关的实用新型专利；"
+    criteria = extract_notice(text)["criteria"]
+    assert [(c["metric"], c["value"], c.get("phrase")) for c in criteria] == [
+        ("invention_patent_count", 2, None), ("other", 8, "与主导产品相关的实用新型专利")]
+
+
 def test_nlp_open_vocabulary_new_metrics_have_display_names():
     from policywatch.nlp.extract.lexicon import display_names
 

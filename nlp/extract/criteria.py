@@ -227,8 +227,11 @@ class CriteriaAssembler:
 
     # ----------------------------------------------------------- per sentence
     def _view(self, text: str, sentence: Sentence, mentions: list[Mention]) -> _SentenceView:
+        # A comma inside brackets (有效发明专利（含集成电路布图设计专有权，下同）2项) parts no
+        # segments: the bracket qualifies the words before it.
         boundaries = [match.start() + sentence.start for match in
-                      self.separators.finditer(text[sentence.start:sentence.end])]
+                      self.separators.finditer(text[sentence.start:sentence.end])
+                      if not _bracket_depth(text, sentence.start, match.start() + sentence.start)]
         boundaries.extend(m.start for m in mentions if m.kind in (OR, BUT))
         boundaries.sort()
         return _SentenceView(sentence, mentions, boundaries, text)
@@ -321,8 +324,7 @@ class CriteriaAssembler:
         metrics = self._metrics_for(view, quantity_mention)
         if not metrics:
             metrics = self._condition_on_last_threshold(view, quantity_mention, state)
-        if not metrics and not self._words_before(view, quantity_mention,
-                                                  view.segment(quantity_mention.start)[0]):
+        if not metrics and not self._names_its_own(view, quantity_mention):
             # A bare number under a heading that names the metric (（一）研发费用总额：…):
             # only when its own segment names nothing else.
             heading_metric, _ = self._clause_metric(structure, view.sentence.clause, all_mentions,
@@ -509,9 +511,9 @@ class CriteriaAssembler:
         shared = self._shared_head_after_or(view, quantity, index, seg_end)
         if shared is not None:
             return [shared]
-        if self._words_before(view, quantity_mention, seg_start):
-            # The segment names what the number measures, just not with a metric id:
-            # that is an ``other`` threshold, never the metric of an earlier segment.
+        if self._names_its_own(view, quantity_mention):
+            # The segment names what the number measures, just not with a metric id: that
+            # is an ``other`` threshold, never the metric of an earlier segment.
             return []
         earlier = [m for m in mentions[:index] if m.kind in (METRIC, RATIO) and m.start < seg_start]
         for candidate in reversed(earlier):
@@ -580,6 +582,13 @@ class CriteriaAssembler:
                 position = mention.end
         parts.append(view.text[position:end])
         return self._tidy_phrase(" ".join(parts))
+
+    def _names_its_own(self, view: _SentenceView, quantity_mention: Mention) -> bool:
+        """Whether the number's segment names what it measures: words before it, or words
+        after a count (或5项以上与主要产品相关的实用新型专利)."""
+        seg_start = view.segment(quantity_mention.start)[0]
+        return bool(self._words_before(view, quantity_mention, seg_start) or (
+            quantity_mention.value.unit == "count" and self._words_after(view, quantity_mention)))
 
     def _text_after(self, view: _SentenceView, quantity_mention: Mention) -> str:
         """The text after the number (and its comparator) to the end of its segment."""

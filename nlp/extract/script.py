@@ -23,7 +23,7 @@ from pathlib import Path
 MIN_TRADITIONAL = 3
 
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü"
-_RUBY = re.compile(rf"(?<=[\u3400-\u9fff])[(（]\s*[a-z{_TONED}]{{1,6}}\s*[)）]")
+_RUBY = re.compile(rf"(?<=[\u3400-\u9fff])(?:[(（]\s*[a-z{_TONED}]{{1,6}}\s*[)）])+")
 
 
 @cache
@@ -78,5 +78,7 @@ def without_ruby(text: str) -> str:
 
     >>> without_ruby("专(zhuān)精特新中小企业(yè), 上年度(2023)")
     '专精特新中小企业, 上年度(2023)'
+    >>> without_ruby("企业(ye)(ye)营业收入")
+    '企业营业收入'
     """
     return _RUBY.sub("", text)

@@ -142,9 +142,11 @@ class CriteriaComponent(_Component):
         criteria, scoring = criteria_assembler(self.language).assemble(
             _text(doc), doc._.pw_structure, doc._.pw_mentions, doc._.pw_tier_context)
         inferred = None
-        if criteria and not doc._.pw_tiers and all(c["tier"] is None for c in criteria):
-            # A bare list of conditions: the tier its criteria imply, said to be inferred.
-            inferred = infer_tier(criteria)
+        if criteria and all(c["tier"] is None for c in criteria):
+            # No tier named as the subject: the tier above a prerequisite, else (a bare list
+            # of conditions) the tier its criteria imply; either is said to be inferred.
+            inferred = doc._.pw_tier_context.tier_above_prerequisite() or (
+                None if doc._.pw_tiers else infer_tier(criteria))
         for criterion in criteria:
             if inferred:
                 criterion["tier"] = inferred

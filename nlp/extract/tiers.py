@@ -79,7 +79,9 @@ class TierContext:
         # "已被认定为省级专精特新中小企业": a level word may stand between marker and tier.
         gap = spec["prerequisite_gap"][language]
         self.prerequisite = re.compile(rf"(?:{markers}){gap}$")
-        self.tiers = [m for m in mentions if m.kind == TIER and not self._is_prerequisite(m)]
+        named = [m for m in mentions if m.kind == TIER]
+        self.tiers = [m for m in named if not self._is_prerequisite(m)]
+        self.prerequisites = [m.value for m in named if self._is_prerequisite(m)]
         self.starts = [m.start for m in self.tiers]
         self.default = default
         self.positions: list[int] = []
@@ -125,6 +127,16 @@ class TierContext:
             if any(word in after[:window + len(word)] for word in words):
                 return mention.value
         return None
+
+    def tier_above_prerequisite(self) -> str | None:
+        """The next tier up the ladder from the highest prerequisite, for a text that names
+        tiers only as prerequisites (须获得过江西省专精特新中小企业认定且在有效期内: the
+        conditions that follow are for the tier above)."""
+        if self.tiers or not self.prerequisites:
+            return None
+        ladder = load_data("tiers")["ladder"]
+        highest = max(ladder.index(tier) for tier in self.prerequisites)
+        return ladder[highest + 1] if highest + 1 < len(ladder) else None
 
     def first_tier(self, start: int, end: int) -> str | None:
         """The first tier named (not as a prerequisite) in ``text[start:end]``."""
