@@ -260,6 +260,20 @@ def test_nlp_open_vocabulary_a_count_names_what_follows_it_even_under_a_heading(
         ("invention_patent_count", 2, None), ("other", 8, "与主导产品相关的实用新型专利")]
 
 
+def test_nlp_open_vocabulary_disjoint_revenue_bands_are_conditions():
+    text = LG + ("上年度营业收入在1亿元及以上，且近两年研发费用总额占营业收入比重不低于3%；\n"
+                 "上年度营业收入5000万元（含）-1亿元（不含），且近两年研发费用总额占营业收入比重不低于6%；\n"
+                 "上年度营业收入不足5000万元，同时近两年新增股权融资额8000万元（含）以上。")
+    criteria = extract_notice(text)["criteria"]
+    assert [(c["metric"], c["op"], c["value"]) for c in criteria] == [
+        ("rd_ratio", ">=", 3), ("rd_ratio", ">=", 6), ("equity_financing", ">=", 80_000_000)]
+    assert criteria[0]["condition"]["metric"] == "revenue"
+    assert [part["op"] for part in criteria[1]["condition"]["all"]] == [">=", "<"]
+    # Revenue and growth both required: no bands, two criteria.
+    assert triples(LG + "上年度营业收入在1亿元以上，且近两年营业收入平均增长率不低于5%。") == [
+        ("revenue", ">=", 100_000_000), ("revenue_growth", ">=", 5)]
+
+
 def test_nlp_open_vocabulary_new_metrics_have_display_names():
     from policywatch.nlp.extract.lexicon import display_names
 

@@ -582,9 +582,9 @@ REAL_HEADINGS = {
     "fresh": "fresh part: found and labelled by another session, scored blind once at v5 "
              "(F1 0.272), then tuned on for v6, so no longer blind",
     "fresh2": "second fresh part: found and labelled by another session, scored blind once at "
-              "v6 (F1 0.677), then tuned on for v7, so no longer blind",
-    "fresh3": "third fresh part: found and labelled by another session while v7 was written, "
-              "issuers never tuned on",
+              "v6 (F1 0.677), then tuned on for v7 and v8, so no longer blind",
+    "fresh3": "third fresh part: found and labelled by another session while v7 and v8 were "
+              "written, issuers never tuned on",
 }
 
 

@@ -28,7 +28,9 @@ from __future__ import annotations
 
 import bisect
 import json
+import math
 import re
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -223,7 +225,7 @@ class CriteriaAssembler:
             # Thresholds on quantities no metric id names count only in a text that states
             # criteria we know: a tax rule's 15000元 or a plan's 5年以上 is not one.
             criteria = []
-        return _distinct(criteria), scoring
+        return _distinct(_disjoint_bands(criteria)), scoring
 
     # ----------------------------------------------------------- per sentence
     def _view(self, text: str, sentence: Sentence, mentions: list[Mention]) -> _SentenceView:
@@ -363,9 +365,13 @@ class CriteriaAssembler:
             unit = self.vocab.units.get(metric, quantity.unit if quantity.unit != "*" else None)
             words = phrase if metric == OTHER else None
             if quantity.is_range and op is None:
-                comparisons.append(Comparison(metric, ">=", quantity.value, unit, period, words))
-                comparisons.append(Comparison(metric, "<=", quantity.upper or 0.0, unit, period,
-                                              words))
+                # 5000万元（含）-1亿元（不含）: brackets say which bounds pass.
+                low_op = ">" if _EXCLUDED_LOW.search(
+                    view.text, quantity_mention.start, quantity_mention.end) else ">="
+                high_op = "<" if _EXCLUDED.match(view.text, quantity_mention.end) else "<="
+                comparisons.append(Comparison(metric, low_op, quantity.value, unit, period, words))
+                comparisons.append(Comparison(metric, high_op, quantity.upper or 0.0, unit,
+                                              period, words))
             elif quantity.is_range:
                 # "不低于3%-5%" is unusual; keep the bound the comparator points at.
                 value = quantity.value if op in (">=", ">") else (quantity.upper or 0.0)
@@ -893,6 +899,55 @@ class CriteriaAssembler:
         return list(entries.values())
 
 
+def _interval(comparisons: list[dict[str, Any]]) -> tuple[float, float, bool, bool]:
+    """The values that pass every comparison: (low, high, low included, high included)."""
+    low, high, low_in, high_in = -math.inf, math.inf, False, False
+    for c in comparisons:
+        value = float(c["value"])
+        if c["op"] in (">=", ">") and (value > low or (value == low and c["op"] == ">")):
+            low, low_in = value, c["op"] == ">="
+        elif c["op"] in ("<=", "<") and (value < high or (value == high and c["op"] == "<")):
+            high, high_in = value, c["op"] == "<="
+    return low, high, low_in, high_in
+
+
+def _disjoint(a: tuple[float, float, bool, bool], b: tuple[float, float, bool, bool]) -> bool:
+    first, second = sorted((a, b))
+    return first[1] < second[0] or (first[1] == second[0] and not (first[3] and second[2]))
+
+
+def _disjoint_bands(criteria: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Sentences that each pair a threshold on one metric with other thresholds, where those
+    thresholds cannot hold together (营业收入在一亿元及以上，且…不低于3%； 营业收入五千万元（含）
+    -1亿元（不含），且…不低于6%), are bands: the metric says which firms the rest applies to.
+    Its thresholds become the condition of the sentence's other criteria, not criteria."""
+    by_sentence: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
+    for criterion in criteria:
+        by_sentence[(criterion["clause"], criterion["text"])].append(criterion)
+    bands: dict[int, dict[str, Any]] = {}  # id(criterion) -> the band condition it takes
+    dropped: set[int] = set()
+    metrics = {c["metric"] for c in criteria if c["metric"] != OTHER and c["condition"] is None}
+    for metric in metrics:
+        rows = []
+        for members in by_sentence.values():
+            own = [c for c in members if c["metric"] == metric and c["condition"] is None]
+            rest = [c for c in members if c["metric"] != metric]
+            if own and rest:
+                rows.append((own, rest, _interval(own)))
+        if len(rows) < 2 or not all(_disjoint(a[2], b[2]) for i, a in enumerate(rows)
+                                    for b in rows[i + 1:]):
+            continue
+        for own, rest, _ in rows:
+            parts = [{k: c[k] for k in ("metric", "op", "value", "unit", "period")} for c in own]
+            condition = parts[0] if len(parts) == 1 else {"all": parts}
+            dropped.update(id(c) for c in own)
+            for c in rest:
+                if c["condition"] is None:
+                    bands[id(c)] = condition
+    return [{**c, "condition": bands.get(id(c), c["condition"])} for c in criteria
+            if id(c) not in dropped]
+
+
 def _distinct(criteria: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each criterion once: a text that restates a threshold (a notice quoting the standard
     it applies) states one criterion, not two."""
@@ -908,6 +963,9 @@ def _distinct(criteria: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return kept
 
 
+#: A range bound a bracketed 不含 leaves out (the lower one inside the range's words).
+_EXCLUDED = re.compile(r"\s*[(（]\s*不含(?:本数)?\s*[)）]")
+_EXCLUDED_LOW = re.compile(r"[(（]\s*不含(?:本数)?\s*[)）]\s*(?:——|—|–|-|－|~|～|〜|至|到)")
 #: A strict comparator made inclusive by a bracketed 含 right after the number.
 _INCLUSIVE = {">": ">=", "<": "<="}
 _INCLUDED = re.compile(r"\s*[(（]\s*(?:含|包含|包括)(?:本数)?\s*[)）]")
