@@ -1,10 +1,11 @@
 """Search judged on natural queries written blind to the search vocabulary.
 
-``data/search/natural-queries.json`` holds 64 queries (32 zh, 32 en) a researcher would
+``data/search/natural-queries.json`` holds 84 queries (42 zh, 42 en) a researcher would
 type after the demo, with the documents that answer each, written by people who had not
-seen the glossary, the synonyms or the search code, in three parts: ``dev`` (20; the
+seen the glossary, the synonyms or the search code, in four parts: ``dev`` (20; the
 ranking may be tuned on it), ``heldout`` (20; scored, its misses were read, so no longer
-blind) and ``fresh`` (24, written later by another session, scored once, never tuned on). Judgments
+blind), ``fresh`` (24, written later by another session, scored blind once, then tuned on)
+and ``fresh2`` (20, written after the last search change, scored once, never tuned on). Judgments
 name documents by URL, so they hold for any database built from the replay.
 
 Figures per split and language:
@@ -31,7 +32,7 @@ from policywatch.store import Store
 from policywatch.store.identity import canonical_url
 
 QUERIES = Path(__file__).resolve().parent / "data" / "search" / "natural-queries.json"
-SPLITS = ("dev", "heldout", "fresh")
+SPLITS = ("dev", "heldout", "fresh", "fresh2")
 
 
 @lru_cache(maxsize=1)
@@ -115,6 +116,8 @@ def print_figures(figures: dict[str, Any], echo: Any, label: str) -> None:
     for split in SPLITS:
         for language in ("zh", "en", "all"):
             row = figures[f"{split}/{language}"]
+            if not row["queries"]:
+                continue
             governing = "-" if row["governing@3"] is None else f"{row['governing@3']:.3f}"
             echo(f"    {split:<9} {language:<5} {row['queries']:>7}  {governing:>11}  "
                  f"{row['hit@3']:.3f}  {row['mrr']:.3f}  {row['duplicates@10']:>13}")
