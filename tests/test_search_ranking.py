@@ -74,9 +74,10 @@ def natural_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.slow
 @needs_reference
 def test_natural_queries_find_the_governing_document_in_the_top_3(natural_corpus: Path):
-    """The 64 queries written blind to the glossary: the development part (tuned on) must
+    """The 84 queries written blind to the glossary: the development part (tuned on) must
     stay perfect; the held-out and fresh parts are guarded against regressions at today's
-    figures (fresh: 17 of 18 governing answers in the top 3)."""
+    figures (words and translation: fresh 17 of 18 governing answers in the top 3, fresh2
+    14 of 15)."""
     from policywatch.nlp.evaluation.natural_queries import evaluate
 
     with open_store(natural_corpus) as store:
@@ -86,6 +87,7 @@ def test_natural_queries_find_the_governing_document_in_the_top_3(natural_corpus
     assert lexical["dev/all"]["hit@3"] == 1.0
     assert lexical["heldout/all"]["governing@3"] >= 0.9
     assert lexical["fresh/all"]["governing@3"] >= 0.9
-    for split in ("dev/all", "heldout/all", "fresh/all"):
+    assert lexical["fresh2/all"]["governing@3"] >= 0.9
+    for split in ("dev/all", "heldout/all", "fresh/all", "fresh2/all"):
         assert lexical[split]["duplicates@10"] == 0
         assert lexical[split]["mrr"] > baseline[split]["mrr"]
