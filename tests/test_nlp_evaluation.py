@@ -166,7 +166,7 @@ def test_nlp_evaluation_real_labels_are_split_by_issuer_and_use_the_vocabulary()
             assert not set(split[part]) & set(split[other]), (part, other)
             assert not issuers[part] & issuers[other], f"an issuer in {part} and {other}"
     metrics = _metric_ids() | {"other"}
-    folder = {split: f"{split}-texts" for split in ("fresh", "fresh2", "fresh3")}
+    folder = {split: f"{split}-texts" for split in ("fresh", "fresh2", "fresh3", "fresh4")}
     for stem, label in labels.items():
         assert label["split"] in split and stem in split[label["split"]]
         assert label["reference"] == f"{folder.get(label['split'], 'real-texts')}/{stem}.txt"

@@ -274,6 +274,16 @@ def test_nlp_open_vocabulary_disjoint_revenue_bands_are_conditions():
         ("revenue", ">=", 100_000_000), ("revenue_growth", ">=", 5)]
 
 
+def test_nlp_open_vocabulary_comparison_signs_and_english_negated_bounds():
+    assert triples(LG + "1.企业从事特定细分市场≥2年；\n2.上一年度营收总额≥1000万元；\n"
+                   "3.资产负债率≤70%。") == [
+        ("years_in_niche", ">=", 2), ("revenue", ">=", 10_000_000), ("debt_ratio", "<=", 70)]
+    assert triples("Little giants: the debt-to-asset ratio cannot be more than 70 percent, and "
+                   "the main businesses must contribute over 70 percent of the total operating "
+                   "revenues.", language="en") == [
+        ("debt_ratio", "<=", 70), ("main_business_ratio", ">", 70)]
+
+
 def test_nlp_open_vocabulary_new_metrics_have_display_names():
     from policywatch.nlp.extract.lexicon import display_names
 
