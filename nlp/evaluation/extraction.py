@@ -433,6 +433,22 @@ def per_issuer(scored: Iterable[tuple[str, LabelledSet, dict[str, Any]]]
     return result
 
 
+def per_language(documents: LabelledSet, figures: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Criteria counts and F1 of one scored part per text language (``zh``, ``en``)."""
+    rows: dict[str, dict[str, Any]] = {}
+    for document in documents:
+        counts = figures["documents_scored"][document.name]
+        row = rows.setdefault(document.labels.get("language") or "zh",
+                              {"texts": 0, "tp": 0, "fp": 0, "fn": 0})
+        row["texts"] += 1
+        for key in ("tp", "fp", "fn"):
+            row[key] += counts[key]
+    for row in rows.values():
+        empty = row["tp"] + row["fp"] + row["fn"] == 0
+        row["f1"] = None if empty else _f1(row["tp"], row["fp"], row["fn"])
+    return dict(sorted(rows.items(), key=lambda item: item[0] != "zh"))
+
+
 def _f1(tp: int, fp: int, fn: int) -> float:
     precision, recall = _ratio(tp, tp + fp), _ratio(tp, tp + fn)
     return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
@@ -542,6 +558,8 @@ def run_all(reference: Path | None | EllipsisType = ...,
     real: dict[str, Any] = {split: score_documents(documents, REAL_METADATA)
                             for split, documents in real_sets.items()}
     real["issuers"] = per_issuer((split, real_sets[split], real[split]) for split in REAL_SPLITS)
+    for split in REAL_SPLITS:
+        real[split]["by_language"] = per_language(real_sets[split], real[split])
     real["skipped_note"] = "; ".join(d.note() for d in real_sets.values() if d.note()) or None
     old = {"development": load_labelled_set(DEFAULT_FIXTURES, reference, read_page),
            "held_out": load_labelled_set(HELD_OUT, reference, read_page)}
@@ -602,6 +620,12 @@ def format_all(figures: dict[str, Any]) -> list[str]:
         lines.append(f"real texts, {heading} ({real[split]['documents']} texts by {count} "
                      "issuers):")
         lines += ["  " + line for line in _set_lines(real[split], "title, doc_number")]
+        languages = real[split].get("by_language", {})
+        if len(languages) > 1:
+            lines.append("  by language: " + "; ".join(
+                f"{language} F1 {'-' if row['f1'] is None else format(row['f1'], '.3f')} "
+                f"(tp {row['tp']}, fp {row['fp']}, fn {row['fn']}, {row['texts']} texts)"
+                for language, row in languages.items()))
     if real["skipped_note"]:
         lines.append("  " + real["skipped_note"])
     if issuers:
