@@ -560,7 +560,7 @@ def run_all(reference: Path | None | EllipsisType = ...,
     real["issuers"] = per_issuer((split, real_sets[split], real[split]) for split in REAL_SPLITS)
     for split in REAL_SPLITS:
         real[split]["by_language"] = per_language(real_sets[split], real[split])
-    real["skipped_note"] = "; ".join(d.note() for d in real_sets.values() if d.note()) or None
+    real["skipped_note"] = "\n  ".join(d.note() for d in real_sets.values() if d.note()) or None
     old = {"development": load_labelled_set(DEFAULT_FIXTURES, reference, read_page),
            "held_out": load_labelled_set(HELD_OUT, reference, read_page)}
     figures: dict[str, Any] = {"real": real}
