@@ -603,8 +603,8 @@ REAL_HEADINGS = {
               "v6 (F1 0.677), then tuned on for v7 and v8, so no longer blind",
     "fresh3": "third fresh part: found and labelled by another session, scored blind once at "
               "v8 (F1 0.696), then tuned on for v9, so no longer blind",
-    "fresh4": "fourth fresh part: found and labelled by another session while v9 was written, "
-              "issuers never tuned on",
+    "fresh4": "fourth fresh part: found and labelled by another session, scored blind once at "
+              "v9 (F1 0.747), then tuned on for v10, so no longer blind",
 }
 
 
