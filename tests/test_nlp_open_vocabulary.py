@@ -284,6 +284,15 @@ def test_nlp_open_vocabulary_comparison_signs_and_english_negated_bounds():
         ("debt_ratio", "<=", 70), ("main_business_ratio", ">", 70)]
 
 
+def test_nlp_open_vocabulary_a_bare_srdi_heading_sets_the_tier_but_running_text_does_not():
+    text = "申报条件如下\n市级专精特新：\n上年度营业收入300万元以上。"
+    result = extract_notice(text)
+    assert [(c["tier"], c["tier_inferred"]) for c in result["criteria"]] == [("srdi_sme", False)]
+    assert result["tiers"] == []
+    running = extract_notice("推动专精特新发展。\n上年度营业收入300万元以上。")
+    assert [c["tier"] for c in running["criteria"]] == [None]
+
+
 def test_nlp_open_vocabulary_new_metrics_have_display_names():
     from policywatch.nlp.extract.lexicon import display_names
 

@@ -604,7 +604,7 @@ REAL_HEADINGS = {
     "fresh3": "third fresh part: found and labelled by another session, scored blind once at "
               "v8 (F1 0.696), then tuned on for v9, so no longer blind",
     "fresh4": "fourth fresh part: found and labelled by another session, scored blind once at "
-              "v9 (F1 0.747), then tuned on for v10, so no longer blind",
+              "v9 (F1 0.747), then tuned on for v10 and v11, so no longer blind",
 }
 
 

@@ -11,7 +11,7 @@ from policywatch.nlp.extract.spacy_pipeline import process
 
 #: Producer tag stored with every extraction. Bump it whenever rules or data change: the
 #: stage then re-extracts every version and replaces rows made by older versions.
-EXTRACTOR_VERSION = "policywatch.extract.v10"
+EXTRACTOR_VERSION = "policywatch.extract.v11"
 
 def extract_notice(text: str, *, title: str | None = None,
                    language: str | None = None) -> dict[str, Any]:

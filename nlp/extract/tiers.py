@@ -87,9 +87,21 @@ class TierContext:
         self.positions: list[int] = []
         self.values: list[str] = []
         label_max = spec["label_line_extra"][language]
+        heading_only = spec["heading_only"][language]
+        heading_only_max = spec["heading_only_extra"][language]
         for line in lines:
             index = bisect.bisect_left(self.starts, line.body_start)
             if index == len(self.tiers) or self.tiers[index].start >= line.end:
+                # 市级专精特新： a bare 专精特新 names no tier in running text (专精特新发展),
+                # but a line that is nothing else heads the conditions below it.
+                body = text[line.body_start:line.end]
+                for phrase, tier in heading_only.items():
+                    rest = body.replace(phrase, "", 1)
+                    if rest != body and len(_NOT_WORDS.sub("", rest)) <= heading_only_max and \
+                            not _DIGIT.search(rest):
+                        self.positions.append(line.start)
+                        self.values.append(tier)
+                        break
                 continue
             first = self.tiers[index]
             body = text[line.body_start:line.end]
