@@ -366,7 +366,8 @@ class CriteriaAssembler:
             words = phrase if metric == OTHER else None
             if quantity.is_range and op is None:
                 # 5000万元（含）-1亿元（不含）: brackets say which bounds pass.
-                low_op = ">" if _EXCLUDED_LOW.search(
+                # A 不含 inside the range's own words can only follow its lower bound.
+                low_op = ">" if _EXCLUDED.search(
                     view.text, quantity_mention.start, quantity_mention.end) else ">="
                 high_op = "<" if _EXCLUDED.match(view.text, quantity_mention.end) else "<="
                 comparisons.append(Comparison(metric, low_op, quantity.value, unit, period, words))
@@ -963,9 +964,8 @@ def _distinct(criteria: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return kept
 
 
-#: A range bound a bracketed 不含 leaves out (the lower one inside the range's words).
+#: A range bound a bracketed 不含 leaves out.
 _EXCLUDED = re.compile(r"\s*[(（]\s*不含(?:本数)?\s*[)）]")
-_EXCLUDED_LOW = re.compile(r"[(（]\s*不含(?:本数)?\s*[)）]\s*(?:——|—|–|-|－|~|～|〜|至|到)")
 #: A strict comparator made inclusive by a bracketed 含 right after the number.
 _INCLUSIVE = {">": ">=", "<": "<="}
 _INCLUDED = re.compile(r"\s*[(（]\s*(?:含|包含|包括)(?:本数)?\s*[)）]")

@@ -43,6 +43,12 @@ def tiers_mentioned(mentions: Sequence[Mention], title_tiers: Sequence[str] = ()
     return list(seen)
 
 
+def _little_else(rest: str, most: int) -> bool:
+    """Whether what a line says besides its tier is a label at most (``most`` word
+    characters, no number): 2、“专精特新”示范中小企业, 市级专精特新：."""
+    return len(_NOT_WORDS.sub("", rest)) <= most and not _DIGIT.search(rest)
+
+
 def infer_tier(criteria: Sequence[dict]) -> str | None:
     """The tier that criteria imply when the text names none: the tier of the first metric
     only one tier line measures (``inferred_from_metrics`` in ``tiers.json``).
@@ -79,9 +85,14 @@ class TierContext:
         # "已被认定为省级专精特新中小企业": a level word may stand between marker and tier.
         gap = spec["prerequisite_gap"][language]
         self.prerequisite = re.compile(rf"(?:{markers}){gap}$")
-        named = [m for m in mentions if m.kind == TIER]
-        self.tiers = [m for m in named if not self._is_prerequisite(m)]
-        self.prerequisites = [m.value for m in named if self._is_prerequisite(m)]
+        self.tiers: list[Mention] = []
+        self.prerequisites: list[str] = []
+        for mention in mentions:
+            if mention.kind == TIER:
+                if self._is_prerequisite(mention):
+                    self.prerequisites.append(mention.value)
+                else:
+                    self.tiers.append(mention)
         self.starts = [m.start for m in self.tiers]
         self.default = default
         self.positions: list[int] = []
@@ -97,8 +108,7 @@ class TierContext:
                 body = text[line.body_start:line.end]
                 for phrase, tier in heading_only.items():
                     rest = body.replace(phrase, "", 1)
-                    if rest != body and len(_NOT_WORDS.sub("", rest)) <= heading_only_max and \
-                            not _DIGIT.search(rest):
+                    if rest != body and _little_else(rest, heading_only_max):
                         self.positions.append(line.start)
                         self.values.append(tier)
                         break
@@ -111,7 +121,7 @@ class TierContext:
             rest = body.replace(text[first.start:first.end], "", 1)
             if first.start - line.body_start <= 2:
                 rest = _RUN_IN_END.split(text[first.end:line.end], maxsplit=1)[0]
-            names_only = len(_NOT_WORDS.sub("", rest)) <= label_max and not _DIGIT.search(rest)
+            names_only = _little_else(rest, label_max)
             if line.style not in HEADING_STYLES and not names_only:
                 continue
             if first.start - line.body_start > window:

@@ -123,7 +123,7 @@ def _summary(result: dict[str, Any]) -> str:
         condition = " (conditional)" if criterion["condition"] else ""
         tier = criterion["tier"] or "-"
         if criterion.get("tier_inferred"):
-            tier += " (inferred: the text names no tier)"
+            tier += " (inferred: the text names no subject tier)"
         lines.append(f"  {tier}: {criterion['metric']} {criterion['op']} "
                      f"{criterion['value']:,} {criterion['unit'] or ''}{period}{condition}")
     lines.append(f"scoring:    {len(result['scoring'])} rows; clauses: {len(result['clauses'])}")
